@@ -1,0 +1,200 @@
+"""KubeOrch settings: one file, driven by the environment.
+
+With no environment set, KubeOrch runs embedded: SQLite under KUBEORCH_DATA_DIR, the in-memory
+channel layer, a Celery worker inside the process and the sandbox cluster. With DATABASE_URL and
+REDIS_URL it runs on PostgreSQL and Redis with separate Daphne and Celery processes.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(os.environ.get("KUBEORCH_DATA_DIR", BASE_DIR / ".kubeorch")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def read_or_create_secret(env_name: str, file_name: str, generate) -> str:
+    """Return a secret from the environment, a *_FILE it names, or a file kept in DATA_DIR.
+
+    Generated secrets are written once with mode 0600 so restarts keep sessions and the
+    encrypted credentials readable.
+    """
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    if os.environ.get(f"{env_name}_FILE"):
+        return Path(os.environ[f"{env_name}_FILE"]).read_text().strip()
+    path = DATA_DIR / file_name
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(generate())
+    return path.read_text().strip()
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+SECRET_KEY = read_or_create_secret("SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50))
+# Key for credentials stored at rest (cluster kubeconfigs and tokens). Comma-separated keys rotate:
+# the first encrypts, all decrypt.
+FIELD_ENCRYPTION_KEY = read_or_create_secret("FIELD_ENCRYPTION_KEY", "field_key", _fernet_key)
+
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_celery_beat",
+    "channels",
+    "workflows",
+    "deployments",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kubeorch.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "kubeorch.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+if DATABASE_URL:
+    # CONN_MAX_AGE=0: under ASGI each request runs in its own thread; persistent connections leak.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if os.environ.get("KUBEORCH_TEST_DB_NAME"):
+        # ChannelsLiveServerTestCase otherwise connects to test_test_<name> (django/channels#2176).
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["KUBEORCH_TEST_DB_NAME"]}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "db.sqlite3",
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CELERY_BROKER_URL = "memory://"
+# True when no broker is configured: the main command runs a worker inside the process.
+CELERY_EMBEDDED_WORKER = not REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "kubeorch" / "static"]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# Graph size limits; the body limit answers 413 before parsing.
+KUBEORCH_MAX_NODES = 5000
+KUBEORCH_MAX_EDGES = 20000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# The sandbox cluster: the embedded default cluster, a local Kubernetes API server.
+KUBEORCH_SANDBOX = env_bool("KUBEORCH_SANDBOX", True)
+KUBEORCH_SANDBOX_KUBECONFIG = DATA_DIR / "sandbox.kubeconfig"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kubeorch.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KubeOrch API",
+    "DESCRIPTION": "Design Kubernetes topologies, version them and run them on clusters.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
