@@ -1,0 +1,560 @@
+"""ClusterClient: the one code path through which KubeOrch touches a cluster.
+
+Requests go through kubernetes.dynamic.DynamicClient (discovery cached per client) on an
+ApiClient built for this connection only. Every call is wrapped by `_call`, which turns
+failures into ClusterError (with what we were doing) and retries the retryable ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kubernetes import client as k8s
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.discovery import LazyDiscoverer
+from kubernetes.dynamic.resource import Resource
+
+from deployments.cluster import logs, selectors, watching
+from deployments.cluster.diffing import comparable, diff_objects
+from deployments.cluster.errors import ClusterError, RetryPolicy, classify
+from deployments.cluster.execsession import ExecSession, open_exec
+from deployments.cluster.models import (
+    ApplyResult,
+    ClusterInfo,
+    KubeObject,
+    ObjectDiff,
+    ObjectRef,
+    StorageClassInfo,
+    WatchEvent,
+)
+
+PAGE_SIZE = 500
+DEFAULT_STORAGE_CLASS_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+# Applied before everything else by apply_many: other objects may live in or use them.
+FIRST_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
+
+
+class _InMemoryDiscoverer(LazyDiscoverer):
+    """LazyDiscoverer that keeps its cache in memory only.
+
+    The stock discoverer shares a cache file in /tmp keyed by host URL, which mixes up
+    clusters reusing a host:port (sandboxes on recycled ports) and leaks between clients.
+    """
+
+    def _write_cache(self) -> None:
+        pass
+
+
+class ClusterClient:
+    def __init__(
+        self,
+        api_client: k8s.ApiClient,
+        *,
+        default_namespace: str = "default",
+        secrets: Iterable[str] = (),
+        retry_policy: RetryPolicy | None = None,
+        request_timeout: float = 30.0,
+        temp_files: Iterable[str] = (),
+    ) -> None:
+        self.api_client = api_client
+        self.default_namespace = default_namespace
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.request_timeout = request_timeout
+        self._secrets = tuple(secrets)
+        self._temp_files = list(temp_files)
+        self._dynamic: DynamicClient | None = None
+        self._resources: dict[tuple[str, str], Resource] = {}
+        # DynamicClient discovery is not thread-safe; apply_many calls from many threads.
+        self._discovery_lock = threading.RLock()
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.api_client.close()
+        for path in self._temp_files:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self._temp_files.clear()
+
+    def __enter__(self) -> ClusterClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call[T](self, doing: str, fn: Callable[[], T], *, retry: bool = True) -> T:
+        """Run fn, translating failures to ClusterError and retrying retryable ones."""
+
+        def attempt() -> T:
+            try:
+                return fn()
+            except Exception as exc:
+                raise classify(exc, doing, self._secrets) from None
+
+        return self.retry_policy.run(attempt) if retry else attempt()
+
+    def classify(self, exc: BaseException, doing: str) -> ClusterError:
+        return classify(exc, doing, self._secrets)
+
+    @property
+    def dynamic(self) -> DynamicClient:
+        with self._discovery_lock:
+            if self._dynamic is None:
+                # The cache file is never written (see _InMemoryDiscoverer); a unique
+                # name makes sure no other process' file is ever read either.
+                cache_file = os.path.join(
+                    tempfile.gettempdir(), f"kubeorch-discovery-{uuid.uuid4().hex}.json"
+                )
+                self._dynamic = self._call(
+                    "discover the cluster's API",
+                    lambda: DynamicClient(
+                        self.api_client, cache_file=cache_file, discoverer=_InMemoryDiscoverer
+                    ),
+                )
+            return self._dynamic
+
+    def resource(self, api_version: str, kind: str) -> Resource:
+        key = (api_version, kind)
+        with self._discovery_lock:
+            if key not in self._resources:
+                dynamic = self.dynamic
+                self._resources[key] = self._call(
+                    f"look up {kind} in {api_version}",
+                    lambda: dynamic.resources.get(api_version=api_version, kind=kind),
+                )
+            return self._resources[key]
+
+    def _request_json(self, doing: str, method: str, path: str, **params: Any) -> KubeObject:
+        response = self._call(
+            doing, lambda: self.dynamic.request(method, path, serialize=False, **params)
+        )
+        return json.loads(response.data or b"{}")
+
+    def _namespace_for(self, resource: Resource, namespace: str | None) -> str | None:
+        if not resource.namespaced:
+            return None
+        return namespace or self.default_namespace
+
+    # --- reading ------------------------------------------------------------------------
+
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> KubeObject | None:
+        resource = self.resource(api_version, kind)
+        namespace = self._namespace_for(resource, namespace)
+        ref = ObjectRef(api_version, kind, name, namespace)
+        return self._get(resource, ref, f"get {ref}")
+
+    def _get(self, resource: Resource, ref: ObjectRef, doing: str) -> KubeObject | None:
+        try:
+            return self._request_json(
+                doing, "get", resource.path(name=ref.name, namespace=ref.namespace)
+            )
+        except ClusterError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[KubeObject]:
+        items, _ = self.list_with_version(
+            api_version,
+            kind,
+            namespace=namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+        )
+        return items
+
+    def list_with_version(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> tuple[list[KubeObject], str | None]:
+        """Items (with apiVersion/kind filled in) and the list's resourceVersion.
+
+        namespace=None lists across all namespaces. Pages through large lists; the first
+        page's resourceVersion is the snapshot every page belongs to.
+        """
+        resource = self.resource(api_version, kind)
+        where = f" in ns {namespace}" if namespace and resource.namespaced else ""
+        doing = f"list {kind}{where}"
+        path = resource.path(namespace=namespace if resource.namespaced else None)
+        selectors_ = {"label_selector": label_selector, "field_selector": field_selector}
+        items: list[KubeObject] = []
+        continue_token = None
+        list_version = None
+        while True:
+            page = self._request_json(
+                doing, "get", path, limit=PAGE_SIZE, _continue=continue_token, **selectors_
+            )
+            metadata = page.get("metadata") or {}
+            list_version = list_version or metadata.get("resourceVersion")
+            items.extend(page.get("items") or [])
+            continue_token = metadata.get("continue")
+            if not continue_token:
+                break
+        for item in items:
+            # List items come without apiVersion/kind; callers want self-describing objects.
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return items, list_version
+
+    # --- writing ------------------------------------------------------------------------
+
+    def apply(
+        self,
+        obj: KubeObject,
+        *,
+        dry_run: bool = False,
+        force: bool = True,
+        field_manager: str = "kubeorch",
+    ) -> ApplyResult:
+        """Server-side apply obj; changed is True when the server stored something new."""
+        resource, body, ref = self._prepare(obj, "apply")
+        doing = f"{'dry-run apply' if dry_run else 'apply'} {ref}"
+        live = self._get(resource, ref, doing)
+        applied = self._server_side_apply(resource, body, doing, dry_run, force, field_manager)
+        created = live is None
+        if created:
+            changed = True
+        elif dry_run:
+            # A dry run never stores a new resourceVersion; compare content instead.
+            changed = comparable(applied) != comparable(live)
+        else:
+            live_version = live["metadata"].get("resourceVersion")
+            changed = applied.get("metadata", {}).get("resourceVersion") != live_version
+        return ApplyResult(object=applied, changed=changed, created=created)
+
+    def _prepare(self, obj: KubeObject, verb: str) -> tuple[Resource, KubeObject, ObjectRef]:
+        ref = ObjectRef.of(obj)
+        if not (ref.api_version and ref.kind and ref.name):
+            raise ClusterError(
+                f"{verb} {ref.kind or 'object'} {ref.name or '<unnamed>'}: "
+                "apiVersion, kind and metadata.name are required",
+                reason="Invalid",
+            )
+        resource = self.resource(ref.api_version, ref.kind)
+        body = copy.deepcopy(obj)
+        namespace = self._namespace_for(resource, ref.namespace)
+        if namespace:
+            body["metadata"]["namespace"] = namespace
+        else:
+            body["metadata"].pop("namespace", None)  # cluster-scoped: a namespace is an error
+        return resource, body, ObjectRef(ref.api_version, ref.kind, ref.name, namespace)
+
+    def _server_side_apply(
+        self,
+        resource: Resource,
+        body: KubeObject,
+        doing: str,
+        dry_run: bool,
+        force: bool,
+        field_manager: str,
+    ) -> KubeObject:
+        response = self._call(
+            doing,
+            lambda: self.dynamic.server_side_apply(
+                resource,
+                body=body,
+                field_manager=field_manager,
+                force_conflicts=force,
+                dry_run="All" if dry_run else None,
+                serialize=False,
+            ),
+        )
+        return json.loads(response.data)
+
+    def apply_many(
+        self,
+        objs: Iterable[KubeObject],
+        *,
+        concurrency: int = 8,
+        dry_run: bool = False,
+        force: bool = True,
+        field_manager: str = "kubeorch",
+        return_errors: bool = False,
+    ) -> list[Any]:
+        """Apply objs with at most `concurrency` requests in flight; results in input order.
+
+        Namespaces and CRDs go first (other objects may depend on them). Every object is
+        attempted; then the first failure (in input order) is raised, unless
+        return_errors=True, in which case failed slots hold their ClusterError.
+        """
+        objs = list(objs)
+        results: list[Any] = [None] * len(objs)
+
+        def apply_one(index: int) -> None:
+            try:
+                results[index] = self.apply(
+                    objs[index], dry_run=dry_run, force=force, field_manager=field_manager
+                )
+            except ClusterError as error:
+                results[index] = error
+
+        first = [i for i, obj in enumerate(objs) if obj.get("kind") in FIRST_KINDS]
+        rest = [i for i in range(len(objs)) if i not in set(first)]
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            for phase in (first, rest):
+                list(pool.map(apply_one, phase))
+        if not return_errors:
+            for result in results:
+                if isinstance(result, ClusterError):
+                    raise result
+        return results
+
+    def diff(self, obj: KubeObject, *, field_manager: str = "kubeorch") -> ObjectDiff:
+        """What applying obj would change, according to a server-side dry run."""
+        resource, body, ref = self._prepare(obj, "diff")
+        doing = f"diff {ref}"
+        live = self._get(resource, ref, doing)
+        desired = self._server_side_apply(resource, body, doing, True, True, field_manager)
+        action, changes = diff_objects(live, desired)
+        return ObjectDiff(action=action, changes=changes, desired=desired, live=live)
+
+    def delete(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        propagation: str = "Background",
+    ) -> bool:
+        """Delete one object (dependents per propagation). False if it was already gone."""
+        resource = self.resource(api_version, kind)
+        ref = ObjectRef(api_version, kind, name, self._namespace_for(resource, namespace))
+        try:
+            self._call(
+                f"delete {ref}",
+                lambda: self.dynamic.delete(
+                    resource,
+                    name=name,
+                    namespace=ref.namespace,
+                    propagation_policy=propagation,
+                    serialize=False,
+                ),
+            )
+        except ClusterError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def ensure_namespace(self, name: str) -> None:
+        resource = self.resource("v1", "Namespace")
+        ref = ObjectRef("v1", "Namespace", name)
+        doing = f"ensure {ref}"
+        if self._get(resource, ref, doing) is not None:
+            return
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+        try:
+            self._call(doing, lambda: self.dynamic.create(resource, body=body, serialize=False))
+        except ClusterError as error:
+            if error.reason != "AlreadyExists":  # created meanwhile: fine
+                raise
+
+    # --- cluster overview ---------------------------------------------------------------
+
+    def info(self) -> ClusterInfo:
+        version = self._request_json("read the server version", "get", "/version")
+        warnings: list[str] = []
+        namespaces = sorted(item["metadata"]["name"] for item in self.list("v1", "Namespace"))
+        node_count = None
+        nodes = self._list_if_allowed("v1", "Node", warnings)
+        if nodes is not None:
+            node_count = len(nodes)
+        classes = self._list_if_allowed("storage.k8s.io/v1", "StorageClass", warnings) or []
+        return ClusterInfo(
+            server_version=str(version.get("gitVersion") or ""),
+            node_count=node_count,
+            namespaces=namespaces,
+            storage_classes=sorted(
+                (_storage_class_info(item) for item in classes), key=lambda info: info.name
+            ),
+            warnings=warnings,
+        )
+
+    def _list_if_allowed(
+        self, api_version: str, kind: str, warnings: list[str]
+    ) -> list[KubeObject] | None:
+        """List, or None (with a warning) when these credentials may not see the kind."""
+        try:
+            return self.list(api_version, kind)
+        except ClusterError as error:
+            if error.status in (401, 403, 404):
+                warnings.append(error.message)
+                return None
+            raise
+
+    # --- relationships ------------------------------------------------------------------
+
+    def events_for(self, obj: KubeObject) -> list[KubeObject]:
+        """core/v1 Events about obj (matched by uid, else kind+name), oldest first."""
+        ref = ObjectRef.of(obj)
+        uid = (obj.get("metadata") or {}).get("uid")
+        # Events about cluster-scoped objects are recorded in the default namespace.
+        namespace = ref.namespace or "default"
+        if uid:
+            field_selector = f"involvedObject.uid={uid}"
+        else:
+            field_selector = f"involvedObject.kind={ref.kind},involvedObject.name={ref.name}"
+        events = self.list("v1", "Event", namespace=namespace, field_selector=field_selector)
+        # Filtering again is cheap and keeps the answer right where an API server
+        # supports fewer field selectors (aggregated APIs, older servers).
+        matching = [event for event in events if _is_about(event, ref, uid)]
+        return sorted(matching, key=_event_sort_key)
+
+    def pods_for(self, workload: KubeObject) -> list[KubeObject]:
+        """Pods selected by a workload's spec.selector, in its namespace, sorted by name."""
+        ref = ObjectRef.of(workload)
+        selector = (workload.get("spec") or {}).get("selector")
+        if not selector and ref.name:
+            live = self.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+            selector = ((live or {}).get("spec") or {}).get("selector")
+        if not selector and ref.kind == "Job":
+            selector = {"matchLabels": {"job-name": ref.name}}
+        label_selector = selectors.to_label_selector(selector)
+        if label_selector is None:
+            return []  # no selector at all: selects nothing rather than everything
+        pods = self.list(
+            "v1",
+            "Pod",
+            namespace=ref.namespace or self.default_namespace,
+            label_selector=label_selector,
+        )
+        return sorted(pods, key=lambda pod: pod["metadata"]["name"])
+
+    # --- streams ------------------------------------------------------------------------
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+        stop: threading.Event | None = None,
+        server_timeout_seconds: int = 300,
+    ) -> Iterator[WatchEvent]:
+        """Events for a kind until stop is set; survives drops and 410 Gone (watching.py)."""
+        return watching.ResourceWatch(
+            self,
+            api_version,
+            kind,
+            namespace=namespace,
+            label_selector=label_selector,
+            field_selector=field_selector,
+            resource_version=resource_version,
+            stop=stop,
+            server_timeout_seconds=server_timeout_seconds,
+        ).events()
+
+    def pod_logs(
+        self,
+        name: str,
+        namespace: str,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        previous: bool = False,
+        timestamps: bool = False,
+    ) -> str:
+        return logs.read_logs(
+            self,
+            name,
+            namespace,
+            logs.LogOptions(container, tail_lines, since_seconds, previous, timestamps),
+        )
+
+    def follow_pod_logs(
+        self,
+        name: str,
+        namespace: str,
+        *,
+        container: str | None = None,
+        tail_lines: int | None = None,
+        since_seconds: int | None = None,
+        timestamps: bool = False,
+        stop: threading.Event | None = None,
+    ) -> Iterator[str]:
+        """Log lines as they are written, until the container stops or stop is set."""
+        options = logs.LogOptions(container, tail_lines, since_seconds, False, timestamps)
+        return logs.follow_logs(self, name, namespace, options, stop)
+
+    def exec(
+        self,
+        name: str,
+        namespace: str,
+        *,
+        container: str | None = None,
+        command: Iterable[str] = ("/bin/sh",),
+        tty: bool = True,
+    ) -> ExecSession:
+        return open_exec(self, name, namespace, container=container, command=command, tty=tty)
+
+
+def _storage_class_info(item: KubeObject) -> StorageClassInfo:
+    annotations = (item.get("metadata") or {}).get("annotations") or {}
+    default = any(annotations.get(key) == "true" for key in DEFAULT_STORAGE_CLASS_ANNOTATIONS)
+    return StorageClassInfo(
+        name=item["metadata"]["name"],
+        default=default,
+        provisioner=str(item.get("provisioner") or ""),
+    )
+
+
+def _is_about(event: KubeObject, ref: ObjectRef, uid: str | None) -> bool:
+    involved = event.get("involvedObject") or {}
+    if uid and involved.get("uid"):
+        return involved["uid"] == uid
+    return involved.get("kind") == ref.kind and involved.get("name") == ref.name
+
+
+def _event_sort_key(event: KubeObject) -> tuple[str, int]:
+    metadata = event.get("metadata") or {}
+    when = (
+        event.get("lastTimestamp")
+        or event.get("eventTime")
+        or event.get("firstTimestamp")
+        or metadata.get("creationTimestamp")
+        or ""
+    )
+    # resourceVersions are opaque, but break same-second ties well where numeric.
+    version = str(metadata.get("resourceVersion") or "")
+    return (_normalize_time(when), int(version) if version.isdigit() else 0)
+
+
+def _normalize_time(value: str) -> str:
+    """RFC3339 timestamps with and without fractions, sortable as text."""
+    if not value:
+        return ""
+    head, _, _ = value.rstrip("Z").partition(".")
+    fraction = value.rstrip("Z").partition(".")[2]
+    return f"{head}.{fraction.ljust(9, '0')}"
