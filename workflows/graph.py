@@ -151,13 +151,12 @@ def _check_node_data(
 ) -> None:
     kind = KINDS[kind_id]
     data = node.get("data", {})
-    problems = kind.validate_data(data)
+    problems, full = kind.check_data(data)
     for problem in problems:
         suffix = f".{problem.path}" if problem.path and problem.path[0] != "[" else problem.path
         check.add(f"{path}.data{suffix}", problem.message)
-    if problems:
+    if full is None:
         return
-    full = kind.with_defaults(data)
     namespace = str(full.get("namespace") or default_namespace)
     check.topology.add_node(ResolvedNode(node_id, index, kind_id, full, namespace))
 

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from workflows.kinds import schema as s
 from workflows.kinds import validators
 from workflows.kinds.context import RenderContext, ResolvedNode, Topology
+from workflows.kinds.fastcheck import Check, compile_schema
 
 __all__ = [
     "CATEGORIES",
@@ -79,6 +80,7 @@ class NodeKind:
     # Rules that need the neighbours (an HPA needs a target...), paths relative to the node.
     link_checker: LinkChecker | None = None
     _validator: Draft202012Validator = field(init=False, repr=False)
+    _is_valid: Check = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -87,21 +89,30 @@ class NodeKind:
         # Compiled once per kind: validating thousands of nodes reuses it.
         validator = Draft202012Validator(self.schema, format_checker=s.FORMAT_CHECKER)
         object.__setattr__(self, "_validator", validator)
+        object.__setattr__(self, "_is_valid", compile_schema(self.schema, s.FORMATS))
 
     @property
     def defaults(self) -> dict[str, Any]:
         return s.defaults_of(self.schema)
 
     def validate_data(self, data: object) -> list[FieldError]:
+        return self.check_data(data)[0]
+
+    def check_data(self, data: object) -> tuple[list[FieldError], dict[str, Any] | None]:
+        """Errors of ``data``, and when there are none, ``data`` with defaults applied."""
         if not isinstance(data, dict):
-            return [FieldError("", "must be an object")]
-        errors = sorted(
-            (err for e in self._validator.iter_errors(data) for err in _field_errors(e)),
-            key=lambda e: (e.path, e.message),
-        )
-        if not errors and self.data_checker is not None:
-            errors = self.data_checker(self.with_defaults(data))
-        return errors
+            return [FieldError("", "must be an object")], None
+        if not self._is_valid(data):
+            # Slow path, only for invalid data: jsonschema explains what is wrong.
+            errors = sorted(
+                (err for e in self._validator.iter_errors(data) for err in _field_errors(e)),
+                key=lambda e: (e.path, e.message),
+            )
+            if errors:
+                return errors, None
+        full = self.with_defaults(data)
+        errors = self.data_checker(full) if self.data_checker is not None else []
+        return errors, (None if errors else full)
 
     def with_defaults(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return s.apply_defaults(self.schema, data)
