@@ -81,7 +81,9 @@ def assess_statefulset(obj: Mapping[str, Any], ctx: Context) -> Health:
     if lag is not None:
         return progressing(generation_message(lag), **d)
     waiting = _readiness_message(d)
-    if waiting is None and d["update_strategy"] != "OnDelete":
+    # With no pods the controller never moves currentRevision, so a revision gap means nothing.
+    nothing_to_update = d["desired_replicas"] == 0 or d["update_strategy"] == "OnDelete"
+    if waiting is None and not nothing_to_update:
         waiting = _update_message(d)
     if waiting is not None:
         return escalate_with_pods(progressing(waiting, **d), ctx.pods)

@@ -122,6 +122,12 @@ def test_pod_problems_do_not_override_paused() -> None:
 STATEFULSET_CASES: list[tuple[str, dict[str, Any], HealthStatus, str]] = [
     ("all ready", k8s.statefulset(3), H, "3/3 pods ready"),
     ("scaled to zero", k8s.statefulset(0), H, "scaled to zero"),
+    (
+        "scaled to zero after a spec change",
+        k8s.statefulset(0, update_revision="db-8c1d"),
+        H,
+        "scaled to zero",
+    ),
     ("generation lag", k8s.statefulset(3, generation=3, observed=2), P, "observe generation 3"),
     ("pods not ready", k8s.statefulset(3, ready=1), P, "Waiting for 2 pods to be ready..."),
     (
