@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import as_list, condition_is, dig, name_of, spec, status
+from .fields import as_list, as_map, condition_is, dig, name_of, spec, status
 from .model import Context, Health, degraded, healthy, progressing
 from .pods import shorten
 from .registry import register
@@ -86,3 +86,23 @@ def assess_pvc(obj: Mapping[str, Any], ctx: Context) -> Health:
                 return progressing(f"bound, {resizing} to {d['requested']}", **d)
         return healthy(f"bound to {d['volume']} ({d['capacity']})", **d)
     return _pending(obj, ctx, d)
+
+
+@register("PersistentVolume", "")
+def assess_pv(obj: Mapping[str, Any], ctx: Context) -> Health:
+    phase = status(obj).get("phase")
+    claim = as_map(dig(obj, "spec", "claimRef"))
+    d = {
+        "phase": phase,
+        "capacity": dig(obj, "spec", "capacity", "storage"),
+        "claim": f"{claim.get('namespace')}/{claim.get('name')}" if claim else None,
+        "reclaim_policy": spec(obj).get("persistentVolumeReclaimPolicy"),
+    }
+    if phase == "Failed":
+        message = str(status(obj).get("message") or "reclamation failed")
+        return degraded(f"Failed: {shorten(message)}", **d)
+    if phase == "Pending":
+        return progressing("pending", **d)
+    # Released (claim deleted, Retain policy) is a normal resting state, not a fault.
+    suffix = f" (claim {d['claim']})" if claim else ""
+    return healthy(f"{phase or 'present'}{suffix}", **d)

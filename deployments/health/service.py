@@ -125,14 +125,15 @@ def assess_service(obj: Mapping[str, Any], ctx: Context) -> Health:
     d = _details(obj)
     if d["type"] == "ExternalName":
         return healthy(f"ExternalName alias for {d['external_name']}", **d)
-    needs_address = d["type"] == "LoadBalancer" and ctx.options.service_lb_requires_address
-    if needs_address and not d["load_balancer_addresses"]:
-        return progressing("waiting for the load balancer to get an address", **d)
     counts = endpoint_counts(obj, ctx) if d["selector"] else None
     if counts is not None:
         d.update(ready_endpoints=counts.ready, not_ready_endpoints=counts.not_ready)
-        if counts.ready == 0 and counts.not_ready == 0:
-            return degraded(f"selects no pods (selector {_selector_text(d['selector'])})", **d)
-        if counts.ready == 0:
-            return progressing(f"0/{counts.not_ready} endpoints ready", **d)
+    # Checked before the load balancer: a wrong selector is the error that will not go away.
+    if counts is not None and counts.ready == 0 and counts.not_ready == 0:
+        return degraded(f"selects no pods (selector {_selector_text(d['selector'])})", **d)
+    needs_address = d["type"] == "LoadBalancer" and ctx.options.service_lb_requires_address
+    if needs_address and not d["load_balancer_addresses"]:
+        return progressing("waiting for the load balancer to get an address", **d)
+    if counts is not None and counts.ready == 0:
+        return progressing(f"0/{counts.not_ready} endpoints ready", **d)
     return healthy(_summary(d), **d)

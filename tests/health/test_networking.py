@@ -92,6 +92,14 @@ SERVICE_CASES: list[
         "0/1 endpoints ready",
     ),
     (
+        "lb pending but selects no pods",
+        k8s.service("LoadBalancer"),
+        [k8s.endpoint_slice()],
+        HealthOptions(),
+        D,
+        "selects no pods",
+    ),
+    (
         "slice of another service",
         k8s.service(),
         [k8s.endpoint_slice(service_name="api")],

@@ -103,6 +103,34 @@ def test_bound_pvc_details() -> None:
     )
 
 
+def _pv(phase: str, message: str = "") -> dict[str, Any]:
+    status = {"phase": phase, **({"message": message} if message else {})}
+    return k8s.simple(
+        "PersistentVolume",
+        spec={
+            "capacity": {"storage": "10Gi"},
+            "claimRef": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"},
+            "persistentVolumeReclaimPolicy": "Delete",
+        },
+        status=status,
+    )
+
+
+@pytest.mark.parametrize(
+    ("phase", "message", "status", "text"),
+    [
+        ("Bound", "", H, "Bound (claim shop/data)"),
+        ("Released", "", H, "Released"),
+        ("Pending", "", P, "pending"),
+        ("Failed", "error getting deleter volume plugin", D, "Failed: error getting deleter"),
+    ],
+)
+def test_persistent_volume(phase: str, message: str, status: HealthStatus, text: str) -> None:
+    health = assess(_pv(phase, message))
+    assert health.status is status
+    assert text in health.message
+
+
 def _hpa_conditions(
     able: tuple[str, str, str],
     active: tuple[str, str, str],
