@@ -34,12 +34,15 @@ JSON = st.recursive(
 )
 
 
+BAD_LEAVES: tuple[Any, ...] = (None, "Bad Value", -1, 1.5, [], {})
+
+
 def _mutations(value: Any) -> list[Any]:
     """The value and variants with one leaf replaced, to probe near-valid data."""
     found = [value]
     if isinstance(value, dict):
         for key, item in value.items():
-            for bad in (None, "Bad Value", -1, 1.5, [], {}):
+            for bad in BAD_LEAVES:
                 found.append({**value, key: bad})
             found += [{**value, key: sub} for sub in _mutations(item)[1:3]]
     return found

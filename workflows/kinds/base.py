@@ -168,7 +168,7 @@ def _message(error: ValidationError) -> str:
         return s.FORMAT_MESSAGES.get(str(expected), "is not valid")
     if keyword == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return "must be " + " or ".join(_TYPE_NAMES.get(k, k) for k in kinds)
+        return "must be " + " or ".join(_TYPE_NAMES.get(str(k), str(k)) for k in kinds)
     if keyword == "enum":
         return "must be one of: " + ", ".join(str(x) for x in expected)
     simple = _SIMPLE_MESSAGES.get(str(keyword))

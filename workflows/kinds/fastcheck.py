@@ -54,8 +54,11 @@ def _canonical(value: Any) -> Any:
 
 def compile_schema(schema: Mapping[str, Any], formats: Mapping[str, Check]) -> Check:
     """A function telling whether an instance is valid against ``schema``."""
-    checks = [_compile_keyword(key, schema, formats) for key in schema if key not in _ANNOTATIONS]
-    checks = [c for c in checks if c is not None]
+    checks: list[Check] = [
+        check
+        for key in schema
+        if key not in _ANNOTATIONS and (check := _compile_keyword(key, schema, formats))
+    ]
     if len(checks) == 1:
         return checks[0]
 

@@ -194,7 +194,8 @@ def _check_probes(data: Mapping[str, Any]) -> list[FieldError]:
 
 def check_mount_paths(node: ResolvedNode, topology: Topology) -> list[FieldError]:
     """Two linked volumes mounted at one path would be rejected by the API server."""
-    errors, first_at = [], {}
+    errors: list[FieldError] = []
+    first_at: dict[str, ResolvedNode] = {}
     for source in topology.sources(node.id, VOLUME_SOURCE_KINDS):
         if not source.data.get("mount", True):
             continue

@@ -157,7 +157,7 @@ def labels(title: str = "Labels", description: str = "Extra labels for the objec
     )
 
 
-def annotations() -> Schema:
+def annotation_map() -> Schema:
     return string_map(
         "Annotations", "Annotations added to the object's metadata.", key_format="label-key"
     )
@@ -207,7 +207,7 @@ def metadata_properties(*, name_format: str = "dns1123-label", name_max: int = 6
             "Namespace of the object; defaults to the workflow's namespace.",
         ),
         "labels": labels(),
-        "annotations": annotations(),
+        "annotations": annotation_map(),
     }
 
 
