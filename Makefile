@@ -1,0 +1,36 @@
+# KubeOrch: `make run` serves the product (embedded default), `make test` runs every check.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python3.12)
+UV := $(shell command -v uv || echo $(dir $(UV_PYTHON))uv)
+PY := .venv/bin/python
+PORT ?= 8000
+
+.PHONY: run test test-cluster install frontend lint bench
+
+$(UV):
+	$(UV_PYTHON) -m pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+frontend:
+	@if [ -f frontend/package.json ]; then scripts/build-frontend; fi
+
+run: install frontend
+	$(PY) manage.py serve --port $(PORT)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/mypy .
+
+test: install frontend
+	scripts/with-services scripts/test-all
+
+# The cluster-layer tests against a real cluster: KUBEORCH_TEST_KUBECONFIG=path make test-cluster
+test-cluster: install
+	@test -n "$$KUBEORCH_TEST_KUBECONFIG" || { echo "set KUBEORCH_TEST_KUBECONFIG=path"; exit 2; }
+	scripts/with-services .venv/bin/pytest -m cluster tests/cluster
+
+bench: install
+	scripts/with-services bash -c 'for b in bench/*.py; do $(PY) $$b; done'

@@ -1,0 +1,39 @@
+from rest_framework import serializers
+
+from deployments.models import NodeState, Run, RunLog
+
+
+class NodeStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NodeState
+        fields = ["node_id", "kind", "health", "message", "details", "updated_at"]
+        read_only_fields = fields
+
+
+class RunLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RunLog
+        fields = ["seq", "ts", "level", "node_id", "message"]
+        read_only_fields = fields
+
+
+class RunSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id", "workflow", "version", "status", "triggered_by", "trigger_data", "created_by",
+            "created_at", "started_at", "completed_at", "duration_ms", "error",
+        ]
+        read_only_fields = fields
+
+
+class RunDetailSerializer(RunSerializer):
+    node_states = NodeStateSerializer(many=True, read_only=True)
+    logs = RunLogSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "node_states", "logs"]
+        read_only_fields = fields

@@ -1,0 +1,25 @@
+"""The Celery worker that runs inside the main process when no broker is configured.
+
+Same tasks, same code: only the transport differs (the in-memory broker instead of Redis).
+"""
+
+import threading
+
+from celery.contrib.testing.worker import start_worker
+
+from kubeorch.celery import app
+
+_started = threading.Event()
+
+
+def start_embedded_worker(concurrency: int = 4) -> None:
+    if _started.is_set():
+        return
+    _started.set()
+    worker = start_worker(
+        app, pool="threads", concurrency=concurrency, perform_ping_check=False,
+        shutdown_timeout=10, loglevel="WARNING",
+    )
+    # start_worker is a context manager; entering it starts the worker thread, which then lives
+    # as long as the process (a daemon thread).
+    worker.__enter__()

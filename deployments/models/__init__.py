@@ -1,0 +1,4 @@
+from deployments.models.events import Event
+from deployments.models.runs import NodeState, Run, RunLog, RunStatus, TriggeredBy
+
+__all__ = ["Event", "NodeState", "Run", "RunLog", "RunStatus", "TriggeredBy"]
