@@ -34,7 +34,6 @@ from deployments.cluster.models import (
     ObjectDiff,
     ObjectRef,
     StorageClassInfo,
-    WatchEvent,
 )
 
 PAGE_SIZE = 500
@@ -461,8 +460,12 @@ class ClusterClient:
         resource_version: str | None = None,
         stop: threading.Event | None = None,
         server_timeout_seconds: int = 300,
-    ) -> Iterator[WatchEvent]:
-        """Events for a kind until stop is set; survives drops and 410 Gone (watching.py)."""
+    ) -> watching.ResourceWatch:
+        """Iterator of WatchEvents until stop is set; survives drops and 410 Gone.
+
+        Without resource_version it first emits the current objects as ADDED. See
+        watching.py for how it stays exact across reconnects.
+        """
         return watching.ResourceWatch(
             self,
             api_version,
@@ -473,7 +476,7 @@ class ClusterClient:
             resource_version=resource_version,
             stop=stop,
             server_timeout_seconds=server_timeout_seconds,
-        ).events()
+        )
 
     def pod_logs(
         self,

@@ -7,6 +7,7 @@ ClusterError.message together with what KubeOrch was doing at the time.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import random
@@ -179,7 +180,6 @@ def _retry_after(headers: Any, details: dict[str, Any]) -> float | None:
 
 
 _HANDSHAKE_STATUS = re.compile(r"Handshake status (\d{3})")
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
 def _from_websocket_failure(text: str, doing: str) -> ClusterError:
@@ -205,13 +205,18 @@ def _from_websocket_failure(text: str, doing: str) -> ClusterError:
 
 
 def _status_from_text(text: str) -> dict[str, Any]:
-    """Find a JSON Status object embedded in a websocket handshake error text."""
-    for chunk in text.split(" -+-+- "):
-        match = _JSON_OBJECT.search(chunk)
-        if not match:
+    """Find the JSON Status in a websocket handshake error text.
+
+    websocket-client formats it as "Handshake status 404 Not Found -+-+- {headers} -+-+-
+    b'<body>'", the body being the repr() of the response bytes.
+    """
+    for chunk in reversed(text.split(" -+-+- ")):
+        chunk = chunk.strip()
+        try:
+            body = ast.literal_eval(chunk) if chunk[:2] in ("b'", 'b"') else chunk
+        except (ValueError, SyntaxError):
             continue
-        candidate = match.group(0).encode().decode("unicode_escape", "replace")
-        parsed = _parse_status_body(candidate)
+        parsed = _parse_status_body(body)
         if parsed.get("kind") == "Status" or "message" in parsed:
             return parsed
     return {}

@@ -69,8 +69,25 @@ class ResourceWatch:
         self.server_timeout_seconds = server_timeout_seconds
         self.known: dict[ObjectKey, KubeObject] = {}
         self.doing = f"watch {kind}" + (f" in ns {namespace}" if namespace else "")
+        self.connections = 0  # watch requests opened so far (observability, tests)
+        self.relists = 0  # lists done, the first one included
+        self._events: Iterator[WatchEvent] | None = None
 
-    def events(self) -> Iterator[WatchEvent]:
+    # The watch is its own iterator, so callers can also read its counters.
+    def __iter__(self) -> ResourceWatch:
+        return self
+
+    def __next__(self) -> WatchEvent:
+        if self._events is None:
+            self._events = self._generate()
+        return next(self._events)
+
+    def close(self) -> None:
+        """Stop iterating and close the open connection (like generator.close())."""
+        if self._events is not None:
+            self._events.close()  # type: ignore[attr-defined]
+
+    def _generate(self) -> Iterator[WatchEvent]:
         with StreamInterrupter(self.stop) as interrupter:
             yield from self._run(interrupter)
 
@@ -114,6 +131,7 @@ class ResourceWatch:
 
     def _stream_once(self, interrupter: StreamInterrupter) -> Iterator[WatchEvent]:
         response = self._open()
+        self.connections += 1
         interrupter.attach(response)
         try:
             for line in response_lines(response):
@@ -218,6 +236,7 @@ class ResourceWatch:
             label_selector=self.label_selector,
             field_selector=self.field_selector,
         )
+        self.relists += 1
         current = {_key(item): item for item in items}
         events = _differences(self.known, current, synthetic)
         self.known = current

@@ -1,0 +1,129 @@
+"""A tiny HTTP proxy in front of an API server that can answer with injected failures.
+
+Used to check the adapter's retries against real responses: the first N matching
+requests get the injected status (e.g. 503, 429 with Retry-After), the rest are
+forwarded unchanged. Plain HTTP upstreams only (the sandbox).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+
+
+@dataclass
+class Injection:
+    status: int
+    remaining: int
+    path_contains: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FlakyProxy:
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme != "http":
+            raise ValueError("FlakyProxy forwards to plain HTTP only")
+        self.upstream_host = parts.hostname or "127.0.0.1"
+        self.upstream_port = parts.port or 80
+        self.injections: list[Injection] = []
+        self.served_failures: list[tuple[int, str]] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FlakyProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(
+        self, count: int, status: int, *, path_contains: str = "", **headers: str
+    ) -> None:
+        with self.lock:
+            self.injections.append(Injection(status, count, path_contains, headers))
+
+    def _take_injection(self, path: str) -> Injection | None:
+        with self.lock:
+            for injection in self.injections:
+                if injection.remaining > 0 and injection.path_contains in path:
+                    injection.remaining -= 1
+                    self.served_failures.append((injection.status, path))
+                    return injection
+        return None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._handle()
+
+            do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                injection = proxy._take_injection(self.path)
+                if injection is not None:
+                    self._send_failure(injection)
+                else:
+                    self._forward(body)
+
+            def _send_failure(self, injection: Injection) -> None:
+                status = {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "status": "Failure",
+                    "code": injection.status,
+                    "reason": "ServiceUnavailable"
+                    if injection.status == 503
+                    else "TooManyRequests",
+                    "message": f"injected failure {injection.status}",
+                }
+                payload = json.dumps(status).encode()
+                self.send_response(injection.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in injection.headers.items():
+                    self.send_header(key.replace("_", "-"), value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _forward(self, body: bytes | None) -> None:
+                upstream = http.client.HTTPConnection(
+                    proxy.upstream_host, proxy.upstream_port, timeout=30
+                )
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                payload = response.read()
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                upstream.close()
+
+        return Handler
