@@ -268,7 +268,19 @@ def test_container_fields_are_honoured(rich: dict[str, dict[str, Any]]) -> None:
     assert container["readinessProbe"] == {"tcpSocket": {"port": 8080}}
     assert container["startupProbe"] == {"exec": {"command": ["cat", "/tmp/ready"]}}
     assert rich["dep"]["spec"]["strategy"] == {"type": "Recreate"}
-    assert rich["dep"]["spec"]["replicas"] == 3
+    assert rich["sts"]["spec"]["replicas"] == 2
+
+
+def test_autoscaled_workload_leaves_replicas_to_the_hpa(rich: dict[str, dict[str, Any]]) -> None:
+    assert "replicas" not in rich["dep"]["spec"]  # the rich graph's HPA scales "dep"
+    (obj,) = render([node("d", "deployment", name="web", image="nginx", replicas=3)], [])
+    assert obj.manifest["spec"]["replicas"] == 3
+
+
+def test_integral_floats_render_as_integers() -> None:
+    (obj,) = render([node("d", "deployment", name="web", image="nginx", replicas=2.0)], [])
+    assert obj.manifest["spec"]["replicas"] == 2
+    assert isinstance(obj.manifest["spec"]["replicas"], int)
 
 
 def test_job_and_cronjob_fields(rich: dict[str, dict[str, Any]]) -> None:

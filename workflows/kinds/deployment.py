@@ -33,10 +33,18 @@ SCHEMA = s.obj(
 )
 
 
+def replicas_unless_autoscaled(node: ResolvedNode, ctx: RenderContext) -> dict[str, int]:
+    """``{"replicas": n}``, or nothing when an HPA scales the workload: re-applying a fixed
+    count would reset the HPA's choice on every deployment."""
+    if ctx.topology.sources(node.id, ["hpa"]):
+        return {}
+    return {"replicas": int(node.data["replicas"])}
+
+
 def render(node: ResolvedNode, ctx: RenderContext) -> list[dict[str, Any]]:
     data = node.data
     spec = {
-        "replicas": data["replicas"],
+        **replicas_unless_autoscaled(node, ctx),
         "selector": {"matchLabels": selector_labels(node, ctx)},
         "strategy": {"type": data["strategy"]},
         "template": pod_template(node, ctx),

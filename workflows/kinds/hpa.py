@@ -1,4 +1,8 @@
-"""HorizontalPodAutoscaler (autoscaling/v2) scaling the connected workload."""
+"""HorizontalPodAutoscaler (autoscaling/v2) scaling the connected workload.
+
+The scaled workload is rendered without ``spec.replicas`` (see deployment.py), so applying
+the workflow again does not undo the autoscaler's decision; ``minReplicas`` sets the floor.
+"""
 
 from __future__ import annotations
 

@@ -231,6 +231,10 @@ def _json_copy(value: Any) -> Any:
         return {key: _json_copy(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_json_copy(item) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        # JSON Schema counts 3.0 as an integer and JavaScript clients may send it, but
+        # Kubernetes rejects 3.0 in int32 fields. No kind field is a fractional number.
+        return int(value)
     return value
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from workflows.kinds import schema as s
 from workflows.kinds.base import NodeKind
 from workflows.kinds.context import RenderContext, ResolvedNode, Topology
-from workflows.kinds.deployment import REPLICAS
+from workflows.kinds.deployment import REPLICAS, replicas_unless_autoscaled
 from workflows.kinds.meta import manifest, selector_labels
 from workflows.kinds.podspec import (
     check_mount_paths,
@@ -51,7 +51,7 @@ def render(node: ResolvedNode, ctx: RenderContext) -> list[dict[str, Any]]:
     data = node.data
     spec = {
         "serviceName": governing_service_name(node, ctx.topology),
-        "replicas": data["replicas"],
+        **replicas_unless_autoscaled(node, ctx),
         "podManagementPolicy": data["podManagementPolicy"],
         "selector": {"matchLabels": selector_labels(node, ctx)},
         "template": pod_template(node, ctx),
