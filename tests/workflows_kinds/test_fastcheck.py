@@ -70,3 +70,4 @@ def test_agrees_on_arbitrary_json(kind: str, data: Any) -> None:
 def test_unknown_keywords_are_refused() -> None:
     with pytest.raises(ValueError, match="allOf"):
         compile_schema({"allOf": [{}]}, FORMATS)
+
