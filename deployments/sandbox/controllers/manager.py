@@ -1,0 +1,89 @@
+"""Runs every simulated controller on one background thread, once per tick (and sooner when
+the store changes), each pass under the store lock so controllers see a consistent world."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+
+from .. import deletion
+from .. import resources as R
+from ..api import Api
+from ..logbook import LogBook
+from .base import Context, SimConfig
+from .batch import CronJobController, JobController
+from .deployments import DeploymentController, ReplicaSetController
+from .hpa import HorizontalPodAutoscalerController
+from .kubelet import Kubelet
+from .network import EndpointsController, LoadBalancerController
+from .sets import DaemonSetController, StatefulSetController
+from .storage import VolumeController
+
+
+class Housekeeping:
+    """Garbage collection by ownerReferences and the per-namespace `default` ServiceAccount."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def reconcile(self) -> None:
+        deletion.collect_garbage(self.ctx.api)
+        for namespace in self.ctx.store.list(R.NAMESPACES)[0]:
+            name = namespace["metadata"]["name"]
+            if namespace.get("status", {}).get("phase") != "Active":
+                continue
+            if self.ctx.store.get(R.SERVICEACCOUNTS, name, "default") is None:
+                self.ctx.create(R.SERVICEACCOUNTS, name, {"metadata": {"name": "default"}},
+                                "serviceaccount-controller")
+
+
+class ControllerManager:
+    def __init__(self, api: Api, config: SimConfig, logs: LogBook,
+                 tick_seconds: float = 0.05) -> None:
+        self.ctx = Context(api, config, logs)
+        self.kubelet = Kubelet(self.ctx)
+        self.tick_seconds = tick_seconds
+        self._reconcilers: list[Callable[[], None]] = [
+            Housekeeping(self.ctx).reconcile,
+            DeploymentController(self.ctx).reconcile,
+            ReplicaSetController(self.ctx).reconcile,
+            StatefulSetController(self.ctx).reconcile,
+            DaemonSetController(self.ctx).reconcile,
+            CronJobController(self.ctx).reconcile,
+            JobController(self.ctx).reconcile,
+            self.kubelet.reconcile,
+            VolumeController(self.ctx).reconcile,
+            EndpointsController(self.ctx).reconcile,
+            LoadBalancerController(self.ctx).reconcile,
+            HorizontalPodAutoscalerController(self.ctx).reconcile,
+        ]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self) -> None:
+        store = self.ctx.store
+        for reconcile in self._reconcilers:
+            try:
+                with store.lock:
+                    reconcile()
+            except Exception:  # noqa: BLE001 - one bad object must not stop the cluster
+                traceback.print_exc()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.ctx.store.changed.clear()
+            self.tick()
+            self.ctx.store.changed.wait(self.tick_seconds)
+            self._stop.wait(self.tick_seconds / 5)  # coalesce bursts of changes
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="sandbox-controllers",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.ctx.store.changed.set()
+        if self._thread:
+            self._thread.join(timeout=5)

@@ -1,0 +1,97 @@
+"""Small helpers shared by the API machinery and the controllers."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+Obj = dict[str, Any]
+
+# The alphabet Kubernetes uses for generated name suffixes (no vowels, no confusable digits).
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def now_iso(at: float | None = None) -> str:
+    moment = datetime.fromtimestamp(time.time() if at is None else at, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def micro_iso(at: float | None = None) -> str:
+    moment = datetime.fromtimestamp(time.time() if at is None else at, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(value: str) -> float:
+    value = value.rstrip("Z")
+    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S"
+    return datetime.strptime(value, fmt).replace(tzinfo=UTC).timestamp()
+
+
+def deep(obj: Any) -> Any:
+    return copy.deepcopy(obj)
+
+
+def stable_hash(value: Any, length: int = 10) -> str:
+    """A deterministic name-safe hash, like the pod-template-hash label."""
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).digest()
+    return "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in digest[:length])
+
+
+def suffix_from(seed: str, length: int = 5) -> str:
+    return stable_hash(seed, length)
+
+
+def meta(obj: Obj) -> Obj:
+    return obj.setdefault("metadata", {})
+
+
+def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
+    for step in path:
+        if isinstance(obj, dict) and isinstance(step, str):
+            obj = obj.get(step)
+        elif isinstance(obj, list) and isinstance(step, int) and -len(obj) <= step < len(obj):
+            obj = obj[step]
+        else:
+            return default
+        if obj is None:
+            return default
+    return obj
+
+
+def parse_quantity(value: Any) -> float:
+    """Kubernetes quantity -> float in base units (cores for cpu, bytes for memory)."""
+    if value is None:
+        return 0.0
+    text = str(value).strip()
+    suffixes = {
+        "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "Pi": 1024**5, "Ei": 1024**6,
+        "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,
+        "E": 1e18,
+    }
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if text.endswith(suffix):
+            try:
+                return float(text[: -len(suffix)]) * suffixes[suffix]
+            except ValueError:
+                return 0.0
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def owner_ref(owner: Obj, controller: bool = True) -> Obj:
+    return {
+        "apiVersion": owner["apiVersion"], "kind": owner["kind"],
+        "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
+        "controller": controller, "blockOwnerDeletion": True,
+    }
+
+
+def is_owned_by(obj: Obj, owner: Obj) -> bool:
+    uid = owner["metadata"]["uid"]
+    return any(ref.get("uid") == uid for ref in obj.get("metadata", {}).get("ownerReferences", []))
