@@ -36,7 +36,7 @@ def test_validate_graph_never_raises_and_valid_graphs_render(nodes: Any, edges: 
         render_manifests(nodes, edges, workflow_id="fuzz", namespace="default")
 
 
-POOL = {
+POOL: dict[str, tuple[str, dict[str, Any]]] = {
     "d": ("deployment", {"name": "web", "image": "nginx"}),
     "st": ("statefulset", {"name": "db", "image": "postgres"}),
     "ds": ("daemonset", {"name": "agent", "image": "agent"}),
