@@ -12,9 +12,15 @@ import yaml
 from . import resources as R
 from .admission import Allocators, admit
 from .defaults import apply_defaults
-from .errors import (ApiError, already_exists, bad_request, conflict,
-                     forbidden_namespace_terminating, namespace_not_found, not_found,
-                     unsupported_media_type)
+from .errors import (
+    already_exists,
+    bad_request,
+    conflict,
+    forbidden_namespace_terminating,
+    namespace_not_found,
+    not_found,
+    unsupported_media_type,
+)
 from .patch import fields_v1, json_patch, merge_patch, server_side_apply
 from .resources import ResourceType
 from .store import Store

@@ -54,7 +54,7 @@ class Handler(BaseHandler):
             self.send_error_status(error)
         except StreamClosed:
             self.close_connection = True
-        except Exception as exc:  # noqa: BLE001 - any bug must become a 500 Status, not a hang
+        except Exception as exc:
             traceback.print_exc()
             self.send_error_status(ApiError(500, "InternalError", f"Internal error: {exc!r}"))
 

@@ -20,7 +20,7 @@ class WebSocketClosed(Exception):
 
 
 def accept_key(client_key: str) -> str:
-    digest = hashlib.sha1((client_key + GUID).encode()).digest()  # noqa: S324 - RFC 6455
+    digest = hashlib.sha1((client_key + GUID).encode()).digest()
     return base64.b64encode(digest).decode()
 
 

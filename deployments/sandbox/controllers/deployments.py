@@ -7,8 +7,15 @@ from .. import deletion
 from .. import resources as R
 from ..util import Obj, deep, dig, owner_ref, stable_hash
 from .base import Context, set_condition
-from .pods import create_pod, delete_pod, is_active, is_ready, owned, random_suffix, \
-    sort_for_deletion
+from .pods import (
+    create_pod,
+    delete_pod,
+    is_active,
+    is_ready,
+    owned,
+    random_suffix,
+    sort_for_deletion,
+)
 
 DEPLOYMENT_CONTROLLER = "deployment-controller"
 REPLICASET_CONTROLLER = "replicaset-controller"

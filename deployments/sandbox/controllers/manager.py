@@ -67,7 +67,7 @@ class ControllerManager:
             try:
                 with store.lock:
                     reconcile()
-            except Exception:  # noqa: BLE001 - one bad object must not stop the cluster
+            except Exception:
                 traceback.print_exc()
 
     def _loop(self) -> None:

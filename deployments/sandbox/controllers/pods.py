@@ -52,7 +52,7 @@ def delete_pod(ctx: Context, pod: Obj) -> None:
     meta = pod["metadata"]
     try:
         deletion.delete(ctx.api, R.PODS, meta["namespace"], meta["name"], "Background")
-    except Exception:  # noqa: BLE001 - already gone is fine
+    except Exception:
         pass
 
 
