@@ -22,7 +22,7 @@ run: install frontend
 
 lint: install
 	.venv/bin/ruff check .
-	.venv/bin/mypy .
+	.venv/bin/mypy
 
 test: install frontend
 	scripts/with-services scripts/test-all

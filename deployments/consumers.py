@@ -68,5 +68,3 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _can_see(self, user: Any, workflow_id: int) -> bool:
         return Workflow.objects.filter(pk=workflow_id, team__memberships__user=user).exists()
-
-

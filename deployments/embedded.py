@@ -17,8 +17,12 @@ def start_embedded_worker(concurrency: int = 4) -> None:
         return
     _started.set()
     worker = start_worker(
-        app, pool="threads", concurrency=concurrency, perform_ping_check=False,
-        shutdown_timeout=10, loglevel="WARNING",
+        app,
+        pool="threads",
+        concurrency=concurrency,
+        perform_ping_check=False,
+        shutdown_timeout=10,
+        loglevel="WARNING",
     )
     # start_worker is a context manager; entering it starts the worker thread, which then lives
     # as long as the process (a daemon thread).

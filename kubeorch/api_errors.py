@@ -46,7 +46,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, TransitionNotAllowed):
         # Actions normally translate this into a Conflict with a precise message; this is the net.
-        return _conflict(Conflict(str(exc) or "this transition is not allowed in the current state"))
+        return _conflict(
+            Conflict(str(exc) or "this transition is not allowed in the current state")
+        )
     if isinstance(exc, RequestDataTooBig):
         return Response(_body("request_too_large", str(exc)), status=413)
     if isinstance(exc, Http404):

@@ -28,7 +28,9 @@ def token_client(user: Any) -> APIClient:
 @pytest.fixture
 def make_user(django_user_model: Any):
     def make(username: str) -> Any:
-        return django_user_model.objects.create_user(username, f"{username}@example.com", "pw-" + username)
+        return django_user_model.objects.create_user(
+            username, f"{username}@example.com", "pw-" + username
+        )
 
     return make
 

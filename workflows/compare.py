@@ -7,8 +7,18 @@ measured size) are ignored, because moving a node does not change what gets depl
 from typing import Any
 
 UI_ONLY_KEYS = frozenset(
-    {"position", "positionAbsolute", "selected", "dragging", "measured", "width", "height",
-     "zIndex", "style", "className"}
+    {
+        "position",
+        "positionAbsolute",
+        "selected",
+        "dragging",
+        "measured",
+        "width",
+        "height",
+        "zIndex",
+        "style",
+        "className",
+    }
 )
 _MISSING = object()
 

@@ -24,6 +24,9 @@ class EncryptedJSONField(models.TextField):
     """A JSON value stored as a Fernet token. Never queryable, never shown in plain text."""
 
     description = "Encrypted JSON"
+    # django-stubs reads these to type the attribute: any JSON value in, any JSON value out.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

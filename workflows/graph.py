@@ -180,8 +180,11 @@ def _check_edges(check: GraphCheck, edges: list[Any]) -> None:
         if source is None or target is None:
             continue
         if (source, target) in seen_pairs:
-            check.add(path, f"duplicate connection {source!r} -> {target!r} "
-                            f"(also edges[{seen_pairs[(source, target)]}])")
+            check.add(
+                path,
+                f"duplicate connection {source!r} -> {target!r} "
+                f"(also edges[{seen_pairs[(source, target)]}])",
+            )
             continue
         seen_pairs[(source, target)] = index
         if _check_edge_semantics(check, path, source, target, target_counts):
@@ -231,8 +234,10 @@ def _check_edge_semantics(
     target_counts[source] += 1
     limit = MAX_TARGETS.get(source_kind)
     if limit is not None and target_counts[source] > limit:
-        check.add(path, f"a {source_kind} connects to at most {limit} workload; "
-                        f"remove the extra connection")
+        check.add(
+            path,
+            f"a {source_kind} connects to at most {limit} workload; remove the extra connection",
+        )
         return False
     return True
 
@@ -252,9 +257,12 @@ def _connect(check: GraphCheck, path: str, source: str, target: str) -> None:
     if source not in nodes or target not in nodes:
         return  # one end has invalid data, already reported
     if nodes[source].namespace != nodes[target].namespace:
-        check.add(path, f"{nodes[source].name!r} (namespace {nodes[source].namespace!r}) and "
-                        f"{nodes[target].name!r} (namespace {nodes[target].namespace!r}) must "
-                        f"be in the same namespace to reference each other")
+        check.add(
+            path,
+            f"{nodes[source].name!r} (namespace {nodes[source].namespace!r}) and "
+            f"{nodes[target].name!r} (namespace {nodes[target].namespace!r}) must "
+            f"be in the same namespace to reference each other",
+        )
         return
     check.topology.add_edge(source, target)
 

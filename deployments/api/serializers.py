@@ -24,8 +24,18 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = [
-            "id", "workflow", "version", "status", "triggered_by", "trigger_data", "created_by",
-            "created_at", "started_at", "completed_at", "duration_ms", "error",
+            "id",
+            "workflow",
+            "version",
+            "status",
+            "triggered_by",
+            "trigger_data",
+            "created_by",
+            "created_at",
+            "started_at",
+            "completed_at",
+            "duration_ms",
+            "error",
         ]
         read_only_fields = fields
 

@@ -1,10 +1,10 @@
-from kubeorch.routers import OptionalSlashRouter
-
 from deployments.api import views
+from kubeorch.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("runs", views.RunViewSet, basename="run")
-router.register(r"workflows/(?P<workflow_pk>\d+)/runs", views.WorkflowRunViewSet,
-                basename="workflow-run")
+router.register(
+    r"workflows/(?P<workflow_pk>\d+)/runs", views.WorkflowRunViewSet, basename="workflow-run"
+)
 
 urlpatterns = router.urls

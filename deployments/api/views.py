@@ -12,9 +12,11 @@ from workflows.permissions import scoped
 
 
 def visible_runs(user: object) -> QuerySet[Run]:
-    return scoped(Run.objects.all(), user, "workflow__team").select_related(
-        "version", "created_by"
-    ).distinct()
+    return (
+        scoped(Run.objects.all(), user, "workflow__team")
+        .select_related("version", "created_by")
+        .distinct()
+    )
 
 
 class RunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -47,7 +47,11 @@ def world(alice, team, make_user):
     make_user("dave")
     nodes, edges = web_app()
     workflow = workflows.create_workflow(
-        alice, team=team, name="shop", nodes=nodes, edges=edges,
+        alice,
+        team=team,
+        name="shop",
+        nodes=nodes,
+        edges=edges,
         cluster=team.clusters.get(name="sandbox"),
     )
     version = versions.create_version(alice, workflow)
@@ -72,8 +76,9 @@ def test_alice_the_admin_may_do_everything(as_alice, world, level, method, url, 
 
 
 @pytest.mark.parametrize(("level", "method", "url", "body"), ENDPOINTS, ids=IDS)
-def test_bob_the_developer_reads_and_writes_but_does_not_manage(as_bob, world, level, method,
-                                                                 url, body):
+def test_bob_the_developer_reads_and_writes_but_does_not_manage(
+    as_bob, world, level, method, url, body
+):
     response = call(as_bob, method, url, body, world)
     if level == MANAGE:
         assert response.status_code == 403, response.content

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 def workflow_in(as_alice):
     def make(status: str) -> int:
         nodes, edges = web_app()
-        wid = as_alice.post("/v1/api/workflows", {"name": "w", "nodes": nodes, "edges": edges},
-                            format="json").json()["id"]
+        wid = as_alice.post(
+            "/v1/api/workflows", {"name": "w", "nodes": nodes, "edges": edges}, format="json"
+        ).json()["id"]
         if status in ("published", "archived"):
             assert as_alice.post(f"/v1/api/workflows/{wid}/publish").status_code == 200
         if status == "archived":
@@ -35,8 +36,11 @@ ILLEGAL = [
 ]
 
 
-@pytest.mark.parametrize(("status", "method", "suffix", "body"), ILLEGAL,
-                         ids=[f"{s}-{m}-{x or 'self'}" for s, m, x, _ in ILLEGAL])
+@pytest.mark.parametrize(
+    ("status", "method", "suffix", "body"),
+    ILLEGAL,
+    ids=[f"{s}-{m}-{x or 'self'}" for s, m, x, _ in ILLEGAL],
+)
 def test_illegal_transition_is_409(as_alice, workflow_in, status, method, suffix, body):
     wid = workflow_in(status)
     before = Workflow.objects.get(pk=wid)
@@ -48,7 +52,10 @@ def test_illegal_transition_is_409(as_alice, workflow_in, status, method, suffix
     assert status in error["message"]
     after = Workflow.objects.get(pk=wid)
     assert (after.status, after.name, after.nodes, after.current_version) == (
-        before.status, before.name, before.nodes, before.current_version
+        before.status,
+        before.name,
+        before.nodes,
+        before.current_version,
     )
 
 
@@ -90,3 +97,17 @@ def test_status_cannot_be_written_directly(as_alice, workflow_in):
     response = as_alice.patch(f"/v1/api/workflows/{wid}", {"status": "published"}, format="json")
     assert response.status_code == 200
     assert Workflow.objects.get(pk=wid).status == "draft"
+
+
+def test_patch_cannot_touch_graph_or_team(as_alice, workflow_in, alice):
+    from workflows.actions.teams import create_team
+
+    wid = workflow_in("draft")
+    other = create_team(alice, "elsewhere")
+    before = Workflow.objects.get(pk=wid)
+    response = as_alice.patch(
+        f"/v1/api/workflows/{wid}", {"nodes": None, "edges": [], "team": other.pk}, format="json"
+    )
+    assert response.status_code == 200
+    after = Workflow.objects.get(pk=wid)
+    assert (after.nodes, after.edges, after.team_id) == (before.nodes, before.edges, before.team_id)

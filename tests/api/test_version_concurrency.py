@@ -17,8 +17,9 @@ def test_concurrent_snapshots_are_gap_free(alice):
 
     def snapshot(i: int) -> int:
         try:
-            response = token_client(alice).post(f"/v1/api/workflows/{wid}/versions",
-                                                {"name": f"s{i}"}, format="json")
+            response = token_client(alice).post(
+                f"/v1/api/workflows/{wid}/versions", {"name": f"s{i}"}, format="json"
+            )
             return response.status_code
         finally:
             connections.close_all()
@@ -26,6 +27,7 @@ def test_concurrent_snapshots_are_gap_free(alice):
     with ThreadPoolExecutor(max_workers=10) as pool:
         codes = list(pool.map(snapshot, range(30)))
     assert codes == [201] * 30
-    numbers = sorted(WorkflowVersion.objects.filter(workflow_id=wid).values_list("number",
-                                                                                 flat=True))
+    numbers = sorted(
+        WorkflowVersion.objects.filter(workflow_id=wid).values_list("number", flat=True)
+    )
     assert numbers == list(range(1, 31))

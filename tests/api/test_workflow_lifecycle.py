@@ -24,8 +24,9 @@ def test_create_save_publish_version_compare_restore(as_alice):
     assert workflow["cluster"] is not None, "every team can run on the sandbox cluster"
 
     nodes, edges = web_app(replicas=2)
-    saved = as_alice.post(f"/v1/api/workflows/{wid}/save", {"nodes": nodes, "edges": edges},
-                          format="json")
+    saved = as_alice.post(
+        f"/v1/api/workflows/{wid}/save", {"nodes": nodes, "edges": edges}, format="json"
+    )
     assert saved.status_code == 200, saved.json()
     assert saved.json()["nodes"] == nodes
 
@@ -33,8 +34,9 @@ def test_create_save_publish_version_compare_restore(as_alice):
     assert published.status_code == 200
     assert published.json()["status"] == "published"
 
-    v1 = as_alice.post(f"/v1/api/workflows/{wid}/versions", {"name": "first", "tag": "v1"},
-                       format="json")
+    v1 = as_alice.post(
+        f"/v1/api/workflows/{wid}/versions", {"name": "first", "tag": "v1"}, format="json"
+    )
     assert v1.status_code == 201
     assert (v1.json()["number"], v1.json()["source"]) == (1, "manual")
 
@@ -44,8 +46,9 @@ def test_create_save_publish_version_compare_restore(as_alice):
     changed = [n for n in changed if n["id"] != "web-config"]
     changed.append(node("cache", "deployment", name="cache", image="redis:7", port=6379))
     changed_edges = [edge("web-svc", "web")]
-    saved = as_alice.post(f"/v1/api/workflows/{wid}/save",
-                          {"nodes": changed, "edges": changed_edges}, format="json")
+    saved = as_alice.post(
+        f"/v1/api/workflows/{wid}/save", {"nodes": changed, "edges": changed_edges}, format="json"
+    )
     assert saved.status_code == 200
     assert saved.json()["status"] == "draft", "editing a published workflow returns it to draft"
 
@@ -77,7 +80,8 @@ def test_create_save_publish_version_compare_restore(as_alice):
 
     statuses = list(
         Event.objects.filter(type="workflow.status_changed", topic=f"workflow:{wid}")
-        .order_by("id").values_list("payload__status", flat=True)
+        .order_by("id")
+        .values_list("payload__status", flat=True)
     )
     assert statuses == ["published", "draft"]
 

@@ -12,9 +12,13 @@ from workflows.permissions import MANAGE, require
 
 
 def _refuse_duplicate_name(team_id: int, name: str, exclude: int | None = None) -> None:
-    if Cluster.objects.filter(team_id=team_id, name=name).exclude(pk=exclude).exists():
+    same_name = Cluster.objects.filter(team_id=team_id, name=name)
+    if exclude is not None:
+        same_name = same_name.exclude(pk=exclude)
+    if same_name.exists():
         raise InvalidInput(
-            "a cluster with this name exists", [E("name", f"the team already has a cluster {name!r}")]
+            "a cluster with this name exists",
+            [E("name", f"the team already has a cluster {name!r}")],
         )
 
 
@@ -42,7 +46,7 @@ def delete_cluster(actor: Any, cluster: Cluster) -> None:
     try:
         cluster.delete()
     except ProtectedError as exc:
-        names = ", ".join(sorted({w.name for w in exc.protected_objects}))
+        names = ", ".join(sorted({str(w) for w in exc.protected_objects}))
         raise Conflict(
             f"cluster {cluster.name} is used by workflows ({names}); move or delete them first",
             code="cluster_in_use",

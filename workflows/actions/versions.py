@@ -25,8 +25,9 @@ def snapshot(workflow: Workflow, actor: Any, source: str, **fields: Any) -> Work
 
 
 @transaction.atomic
-def create_version(actor: Any, workflow: Workflow, *, name: str = "", tag: str = "",
-                   description: str = "") -> WorkflowVersion:
+def create_version(
+    actor: Any, workflow: Workflow, *, name: str = "", tag: str = "", description: str = ""
+) -> WorkflowVersion:
     require(actor, workflow.team_id, WRITE, "this workflow")
     workflow = lock(workflow)
     refuse_if_archived(workflow, "snapshot a version")

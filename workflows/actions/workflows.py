@@ -45,8 +45,9 @@ def refuse_if_archived(workflow: Workflow, doing: str) -> None:
 
 
 @transaction.atomic
-def create_workflow(actor: Any, *, team: Any, nodes: Any = None, edges: Any = None,
-                    **fields: Any) -> Workflow:
+def create_workflow(
+    actor: Any, *, team: Any, nodes: Any = None, edges: Any = None, **fields: Any
+) -> Workflow:
     require(actor, team.id, WRITE, "workflows")
     nodes, edges = nodes or [], edges or []
     check_graph(nodes, edges, fields.get("namespace") or "default")
@@ -86,11 +87,19 @@ def save_graph(actor: Any, workflow: Workflow, nodes: Any, edges: Any) -> Workfl
 _VERBS = {"publish": "publish", "archive": "archive", "to_draft": "move to draft"}
 
 
-def transition(actor: Any, workflow: Workflow, name: str,
-               after: Callable[[Workflow], None] | None = None) -> Workflow:
+def transition(
+    actor: Any, workflow: Workflow, name: str, after: Callable[[Workflow], None] | None = None
+) -> Workflow:
     """Run a status transition; an illegal one is a Conflict naming both states."""
+    require(actor, workflow.team_id, WRITE, "this workflow")
+    return transition_as_operator(workflow, name, after)
+
+
+def transition_as_operator(
+    workflow: Workflow, name: str, after: Callable[[Workflow], None] | None = None
+) -> Workflow:
+    """The transition itself, for callers already authorized (API after `require`, admin)."""
     with transaction.atomic():
-        require(actor, workflow.team_id, WRITE, "this workflow")
         workflow = lock(workflow)
         method = getattr(workflow, name)
         if not can_proceed(method):

@@ -5,19 +5,25 @@ import yaml
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from workflows.models import Cluster, ConnectionKind, Membership, Role, Team, Workflow
-from workflows.models import WorkflowVersion
+from workflows.models import (
+    Cluster,
+    ConnectionKind,
+    Membership,
+    Role,
+    Team,
+    Workflow,
+    WorkflowVersion,
+)
 from workflows.permissions import role_in
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-def validate_namespace(value: str) -> str:
+def validate_namespace(value: str) -> None:
     if not DNS_LABEL.match(value):
         raise serializers.ValidationError(
             "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"
         )
-    return value
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -83,14 +89,22 @@ class ClusterSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cluster
         fields = [
-            "id", "name", "team", "connection_kind", "credentials", "has_credentials",
-            "default_namespace", "created_at", "updated_at",
+            "id",
+            "name",
+            "team",
+            "connection_kind",
+            "credentials",
+            "has_credentials",
+            "default_namespace",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         validators: list = []  # the team defaults to the personal one; uniqueness is checked there
 
     def validate_name(self, value: str) -> str:
-        return validate_namespace(value)
+        validate_namespace(value)
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         kind = attrs.get("connection_kind") or getattr(self.instance, "connection_kind", None)
@@ -134,12 +148,20 @@ class WorkflowSerializer(serializers.ModelSerializer):
     cluster = serializers.PrimaryKeyRelatedField(
         queryset=Cluster.objects.all(), required=False, allow_null=True
     )
-    namespace = serializers.CharField(max_length=63, required=False, validators=[validate_namespace])
+    namespace = serializers.CharField(
+        max_length=63, required=False, validators=[validate_namespace]
+    )
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     last_run = extend_schema_field(
-        {"type": "object", "nullable": True, "properties": {
-            "id": {"type": "integer"}, "status": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"}}}
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+            },
+        }
     )(LastRunField)(source="*", read_only=True)
     nodes = serializers.JSONField(required=False, help_text="React Flow nodes; see /templates")
     edges = serializers.JSONField(required=False)
@@ -147,13 +169,34 @@ class WorkflowSerializer(serializers.ModelSerializer):
     class Meta:
         model = Workflow
         fields = [
-            "id", "name", "description", "team", "cluster", "namespace", "status", "nodes",
-            "edges", "current_version", "run_count", "success_count", "failure_count",
-            "last_run_at", "last_run", "created_by", "created_at", "updated_at",
+            "id",
+            "name",
+            "description",
+            "team",
+            "cluster",
+            "namespace",
+            "status",
+            "nodes",
+            "edges",
+            "current_version",
+            "run_count",
+            "success_count",
+            "failure_count",
+            "last_run_at",
+            "last_run",
+            "created_by",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = [
-            "status", "current_version", "run_count", "success_count", "failure_count",
-            "last_run_at", "created_at", "updated_at",
+            "status",
+            "current_version",
+            "run_count",
+            "success_count",
+            "failure_count",
+            "last_run_at",
+            "created_at",
+            "updated_at",
         ]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -165,8 +208,12 @@ class WorkflowSerializer(serializers.ModelSerializer):
 
 
 class WorkflowUpdateSerializer(WorkflowSerializer):
-    class Meta(WorkflowSerializer.Meta):
-        read_only_fields = [*WorkflowSerializer.Meta.read_only_fields, "team", "nodes", "edges"]
+    """PATCH changes settings only: the graph goes through /save, and a workflow never changes
+    team. (Declared fields ignore Meta.read_only_fields, hence the explicit redeclaration.)"""
+
+    team: Any = serializers.PrimaryKeyRelatedField(read_only=True)
+    nodes = serializers.JSONField(read_only=True)
+    edges = serializers.JSONField(read_only=True)
 
 
 class WorkflowListSerializer(WorkflowSerializer):
@@ -202,8 +249,15 @@ class VersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = WorkflowVersion
         fields = [
-            "number", "name", "tag", "description", "source", "restored_from", "created_by",
-            "created_at", "node_count",
+            "number",
+            "name",
+            "tag",
+            "description",
+            "source",
+            "restored_from",
+            "created_by",
+            "created_at",
+            "node_count",
         ]
         read_only_fields = fields
 

@@ -1,6 +1,6 @@
 from django.urls import re_path
-from kubeorch.routers import OptionalSlashRouter
 
+from kubeorch.routers import OptionalSlashRouter
 from workflows.api import views
 
 router = OptionalSlashRouter()
@@ -8,7 +8,8 @@ router.register("teams", views.TeamViewSet, basename="team")
 router.register("clusters", views.ClusterViewSet, basename="cluster")
 router.register("workflows", views.WorkflowViewSet, basename="workflow")
 router.register(
-    r"workflows/(?P<workflow_pk>\d+)/versions", views.WorkflowVersionViewSet,
+    r"workflows/(?P<workflow_pk>\d+)/versions",
+    views.WorkflowVersionViewSet,
     basename="workflow-version",
 )
 

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kubeorch.errors import InvalidInput, NotFound
 from kubeorch.errors import FieldError as E
+from kubeorch.errors import InvalidInput, NotFound
 from workflows import kinds
 from workflows.actions import clusters as cluster_actions
 from workflows.actions import teams as team_actions
@@ -26,11 +26,17 @@ from workflows.permissions import scoped, visible_teams
 
 
 def personal_team(user: Any) -> Team:
-    return visible_teams(user).filter(personal=True).order_by("id").first() or team_actions.create_personal_team(user)
+    return visible_teams(user).filter(personal=True).order_by(
+        "id"
+    ).first() or team_actions.create_personal_team(user)
 
 
-class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  viewsets.GenericViewSet):
+class TeamViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = s.TeamSerializer
 
     def get_queryset(self) -> QuerySet[Team]:
@@ -125,7 +131,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
             data["cluster"] = team.clusters.order_by("id").first()
         if data.get("cluster") is not None and data["cluster"].team_id != team.id:
             raise InvalidInput("no such cluster", [E("cluster", "no such cluster in this team")])
-        data.setdefault("namespace", data["cluster"].default_namespace if data["cluster"] else "default")
+        data.setdefault(
+            "namespace", data["cluster"].default_namespace if data["cluster"] else "default"
+        )
         serializer.instance = workflow_actions.create_workflow(self.request.user, team=team, **data)
 
     def perform_update(self, serializer: Any) -> None:
@@ -137,8 +145,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         workflow_actions.delete_workflow(self.request.user, instance)
 
     def _respond(self, workflow: Workflow, code: int = status.HTTP_200_OK) -> Response:
-        return Response(s.WorkflowSerializer(workflow, context=self.get_serializer_context()).data,
-                        status=code)
+        return Response(
+            s.WorkflowSerializer(workflow, context=self.get_serializer_context()).data, status=code
+        )
 
     @extend_schema(request=s.GraphSerializer, responses=s.WorkflowSerializer)
     @action(detail=True, methods=["post"])
@@ -146,7 +155,9 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         body = s.GraphSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         workflow = workflow_actions.save_graph(
-            request.user, self.get_object(), body.validated_data["nodes"],
+            request.user,
+            self.get_object(),
+            body.validated_data["nodes"],
             body.validated_data["edges"],
         )
         return self._respond(workflow)
@@ -184,7 +195,9 @@ class WorkflowVersionViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     def workflow(self) -> Workflow:
-        return get_object_or_404(visible_workflows(self.request.user), pk=self.kwargs["workflow_pk"])
+        return get_object_or_404(
+            visible_workflows(self.request.user), pk=self.kwargs["workflow_pk"]
+        )
 
     def get_queryset(self) -> QuerySet[WorkflowVersion]:
         return self.workflow().versions.select_related("created_by").order_by("-number")
@@ -201,7 +214,9 @@ class WorkflowVersionViewSet(viewsets.GenericViewSet):
     def create(self, request: Request, workflow_pk: str) -> Response:
         body = s.VersionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        version = version_actions.create_version(request.user, self.workflow(), **body.validated_data)
+        version = version_actions.create_version(
+            request.user, self.workflow(), **body.validated_data
+        )
         return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=s.VersionDetailSerializer)
@@ -227,8 +242,9 @@ class WorkflowVersionViewSet(viewsets.GenericViewSet):
         for param in ("from", "to"):
             raw = request.query_params.get(param, "")
             if not raw.isdigit():
-                raise InvalidInput(f"{param} must be a version number",
-                                   [E(param, "required: a version number")])
+                raise InvalidInput(
+                    f"{param} must be a version number", [E(param, "required: a version number")]
+                )
             numbers[param] = int(raw)
         versions = {v.number: v for v in self.get_queryset().filter(number__in=numbers.values())}
         for param, number in numbers.items():

@@ -1,7 +1,7 @@
 from workflows.models.clusters import Cluster, ConnectionKind
 from workflows.models.teams import Membership, Role, Team
-from workflows.models.workflow import Workflow, WorkflowStatus
 from workflows.models.versions import VersionSource, WorkflowVersion
+from workflows.models.workflow import Workflow, WorkflowStatus
 
 __all__ = [
     "Cluster",
