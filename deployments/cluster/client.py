@@ -7,6 +7,7 @@ failures into ClusterError (with what we were doing) and retries the retryable o
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import copy
 import json
@@ -32,6 +33,7 @@ from deployments.cluster.models import (
     ClusterInfo,
     KubeObject,
     ObjectDiff,
+    ObjectList,
     ObjectRef,
     StorageClassInfo,
 )
@@ -77,6 +79,7 @@ class ClusterClient:
         self._resources: dict[tuple[str, str], Resource] = {}
         # DynamicClient discovery is not thread-safe; apply_many calls from many threads.
         self._discovery_lock = threading.RLock()
+        self._retrying = threading.local()
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -94,7 +97,12 @@ class ClusterClient:
         self.close()
 
     def _call[T](self, doing: str, fn: Callable[[], T], *, retry: bool = True) -> T:
-        """Run fn, translating failures to ClusterError and retrying retryable ones."""
+        """Run fn, translating failures to ClusterError and retrying retryable ones.
+
+        Only the outermost _call on a thread retries: a nested one (discovery triggered
+        inside a request) failing once already fails an attempt of the outer call, and
+        retrying at both levels would multiply the attempts.
+        """
 
         def attempt() -> T:
             try:
@@ -102,7 +110,13 @@ class ClusterClient:
             except Exception as exc:
                 raise classify(exc, doing, self._secrets) from None
 
-        return self.retry_policy.run(attempt) if retry else attempt()
+        if not retry or getattr(self._retrying, "active", False):
+            return attempt()
+        self._retrying.active = True
+        try:
+            return self.retry_policy.run(attempt)
+        finally:
+            self._retrying.active = False
 
     def classify(self, exc: BaseException, doing: str) -> ClusterError:
         return classify(exc, doing, self._secrets)
@@ -174,7 +188,7 @@ class ClusterClient:
         namespace: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
-    ) -> list[KubeObject]:
+    ) -> ObjectList:
         items, _ = self.list_with_version(
             api_version,
             kind,
@@ -192,7 +206,7 @@ class ClusterClient:
         namespace: str | None = None,
         label_selector: str | None = None,
         field_selector: str | None = None,
-    ) -> tuple[list[KubeObject], str | None]:
+    ) -> tuple[ObjectList, str | None]:
         """Items (with apiVersion/kind filled in) and the list's resourceVersion.
 
         namespace=None lists across all namespaces. Pages through large lists; the first
@@ -203,7 +217,7 @@ class ClusterClient:
         doing = f"list {kind}{where}"
         path = resource.path(namespace=namespace if resource.namespaced else None)
         selectors_ = {"label_selector": label_selector, "field_selector": field_selector}
-        items: list[KubeObject] = []
+        items: ObjectList = []
         continue_token = None
         list_version = None
         while True:
@@ -238,13 +252,13 @@ class ClusterClient:
         live = self._get(resource, ref, doing)
         applied = self._server_side_apply(resource, body, doing, dry_run, force, field_manager)
         created = live is None
-        if created:
+        if live is None:
             changed = True
         elif dry_run:
             # A dry run never stores a new resourceVersion; compare content instead.
             changed = comparable(applied) != comparable(live)
         else:
-            live_version = live["metadata"].get("resourceVersion")
+            live_version = (live.get("metadata") or {}).get("resourceVersion")
             changed = applied.get("metadata", {}).get("resourceVersion") != live_version
         return ApplyResult(object=applied, changed=changed, created=created)
 
@@ -296,7 +310,7 @@ class ClusterClient:
         force: bool = True,
         field_manager: str = "kubeorch",
         return_errors: bool = False,
-    ) -> list[Any]:
+    ) -> builtins.list[Any]:
         """Apply objs with at most `concurrency` requests in flight; results in input order.
 
         Namespaces and CRDs go first (other objects may depend on them). Every object is
@@ -304,7 +318,7 @@ class ClusterClient:
         return_errors=True, in which case failed slots hold their ClusterError.
         """
         objs = list(objs)
-        results: list[Any] = [None] * len(objs)
+        results: builtins.list[Any] = [None] * len(objs)
 
         def apply_one(index: int) -> None:
             try:
@@ -380,13 +394,15 @@ class ClusterClient:
 
     def info(self) -> ClusterInfo:
         version = self._request_json("read the server version", "get", "/version")
-        warnings: list[str] = []
+        warnings: builtins.list[str] = []
         namespaces = sorted(item["metadata"]["name"] for item in self.list("v1", "Namespace"))
         node_count = None
         nodes = self._list_if_allowed("v1", "Node", warnings)
         if nodes is not None:
             node_count = len(nodes)
-        classes = self._list_if_allowed("storage.k8s.io/v1", "StorageClass", warnings) or []
+        classes: ObjectList = (
+            self._list_if_allowed("storage.k8s.io/v1", "StorageClass", warnings) or []
+        )
         return ClusterInfo(
             server_version=str(version.get("gitVersion") or ""),
             node_count=node_count,
@@ -398,8 +414,8 @@ class ClusterClient:
         )
 
     def _list_if_allowed(
-        self, api_version: str, kind: str, warnings: list[str]
-    ) -> list[KubeObject] | None:
+        self, api_version: str, kind: str, warnings: builtins.list[str]
+    ) -> ObjectList | None:
         """List, or None (with a warning) when these credentials may not see the kind."""
         try:
             return self.list(api_version, kind)
@@ -411,7 +427,7 @@ class ClusterClient:
 
     # --- relationships ------------------------------------------------------------------
 
-    def events_for(self, obj: KubeObject) -> list[KubeObject]:
+    def events_for(self, obj: KubeObject) -> ObjectList:
         """core/v1 Events about obj (matched by uid, else kind+name), oldest first."""
         ref = ObjectRef.of(obj)
         uid = (obj.get("metadata") or {}).get("uid")
@@ -427,7 +443,7 @@ class ClusterClient:
         matching = [event for event in events if _is_about(event, ref, uid)]
         return sorted(matching, key=_event_sort_key)
 
-    def pods_for(self, workload: KubeObject) -> list[KubeObject]:
+    def pods_for(self, workload: KubeObject) -> ObjectList:
         """Pods selected by a workload's spec.selector, in its namespace, sorted by name."""
         ref = ObjectRef.of(workload)
         selector = (workload.get("spec") or {}).get("selector")

@@ -140,7 +140,7 @@ def _context_namespace(config_dict: dict[str, Any], context: str | None) -> str:
 
 
 def _kubeconfig_secrets(config_dict: dict[str, Any]) -> tuple[str, ...]:
-    secrets = []
+    secrets: list[str] = []
     for entry in config_dict.get("users") or []:
         user = entry.get("user") or {}
         secrets.extend(str(user[key]) for key in ("token", "password") if user.get(key))

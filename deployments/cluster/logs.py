@@ -43,7 +43,10 @@ def _log_path(name: str, namespace: str) -> str:
     return f"/api/v1/namespaces/{namespace}/pods/{name}/log"
 
 
-def _query(options: LogOptions, *, follow: bool, since_time: str | None = None) -> list:
+def _query(
+    options: LogOptions, *, follow: bool, stamped: bool = False, since_time: str | None = None
+) -> list[tuple[str, str]]:
+    """Query parameters; stamped forces timestamps (the follower needs them to resume)."""
     query: list[tuple[str, str]] = []
     if options.container:
         query.append(("container", options.container))
@@ -51,7 +54,7 @@ def _query(options: LogOptions, *, follow: bool, since_time: str | None = None) 
         query.append(("follow", "true"))
     if options.previous:
         query.append(("previous", "true"))
-    if options.timestamps or follow:
+    if options.timestamps or stamped:
         query.append(("timestamps", "true"))
     if since_time is not None:
         query.append(("sinceTime", since_time))
@@ -157,7 +160,9 @@ class _Follower:
             lambda: client.dynamic.request(
                 "get",
                 _log_path(self.name, self.namespace),
-                query_params=_query(self.options, follow=follow, since_time=since_time),
+                query_params=_query(
+                    self.options, follow=follow, stamped=True, since_time=since_time
+                ),
                 header_params={"Accept": "text/plain, */*"},
                 serialize=False,
                 # No read timeout: a quiet container is not a dead connection.

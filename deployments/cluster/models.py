@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KubeObject = dict[str, Any]
+# Aliases keep annotations readable inside ClusterClient, whose `list` method shadows the builtin.
+ObjectList = list[KubeObject]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 
 Used to check the adapter's retries against real responses: the first N matching
 requests get the injected status (e.g. 503, 429 with Retry-After), the rest are
-forwarded unchanged. Plain HTTP upstreams only (the sandbox).
+forwarded unchanged. The client talks plain HTTP to the proxy; the proxy talks HTTP or
+HTTPS (without verifying: it is a local test fixture) to the upstream.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,10 +30,9 @@ class Injection:
 class FlakyProxy:
     def __init__(self, upstream: str) -> None:
         parts = urlsplit(upstream)
-        if parts.scheme != "http":
-            raise ValueError("FlakyProxy forwards to plain HTTP only")
+        self.upstream_tls = parts.scheme == "https"
         self.upstream_host = parts.hostname or "127.0.0.1"
-        self.upstream_port = parts.port or 80
+        self.upstream_port = parts.port or (443 if self.upstream_tls else 80)
         self.injections: list[Injection] = []
         self.served_failures: list[tuple[int, str]] = []
         self.lock = threading.Lock()
@@ -56,6 +57,16 @@ class FlakyProxy:
     ) -> None:
         with self.lock:
             self.injections.append(Injection(status, count, path_contains, headers))
+
+    def upstream_connection(self) -> http.client.HTTPConnection:
+        if not self.upstream_tls:
+            return http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=30)
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(
+            self.upstream_host, self.upstream_port, timeout=30, context=context
+        )
 
     def _take_injection(self, path: str) -> Injection | None:
         with self.lock:
@@ -110,9 +121,7 @@ class FlakyProxy:
                 self.wfile.write(payload)
 
             def _forward(self, body: bytes | None) -> None:
-                upstream = http.client.HTTPConnection(
-                    proxy.upstream_host, proxy.upstream_port, timeout=30
-                )
+                upstream = proxy.upstream_connection()
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()

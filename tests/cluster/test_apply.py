@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from kubernetes.dynamic.exceptions import ConflictError
 
 from deployments.cluster import ClusterClient, ClusterError
 from tests.cluster.conftest import config_map, deployment
@@ -95,8 +96,9 @@ def test_get_and_delete_of_missing_objects(cluster: ClusterClient, namespace: st
 
 
 def test_apply_conflict_without_force_is_permanent_409(
-    cluster: ClusterClient, namespace: str
+    cluster: ClusterClient, namespace: str, sandbox_gap
 ) -> None:
+    sandbox_gap("server-side apply field ownership: no 409 FieldManagerConflict without force")
     cluster.apply(config_map("shared", namespace), field_manager="someone-else")
     with pytest.raises(ClusterError) as info:
         cluster.apply(config_map("shared", namespace, {"key": "mine"}), force=False)
@@ -107,7 +109,7 @@ def test_apply_conflict_without_force_is_permanent_409(
 
 def test_create_of_existing_namespace_is_fine(cluster: ClusterClient, namespace: str) -> None:
     cluster.ensure_namespace(namespace)  # already there: no error
-    with pytest.raises(ClusterError) as info:
+    with pytest.raises(ConflictError) as info:
         cluster.dynamic.create(
             cluster.resource("v1", "Namespace"),
             body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
+import certifi
 import pytest
 from kubernetes import client as k8s
 
@@ -19,18 +21,32 @@ def test_connect_from_kubeconfig_content(cluster_target: ClusterTarget) -> None:
 
 def test_connect_from_token_and_server(cluster_target: ClusterTarget) -> None:
     server, token = cluster_target.server_and_token
-    if token is None:
-        pytest.skip("this kubeconfig authenticates without a bearer token")
-    spec = ConnectionSpec(kind="token", server=server, token=token, insecure_skip_tls_verify=True)
+    if token is None or (server.startswith("https") and not cluster_target.ca_cert):
+        pytest.skip("this kubeconfig has no bearer token or no embedded CA certificate")
+    spec = ConnectionSpec(kind="token", server=server, token=token, ca_cert=cluster_target.ca_cert)
     with connect(spec) as client:
         names = [ns["metadata"]["name"] for ns in client.list("v1", "Namespace")]
+        ca_file = client.api_client.configuration.ssl_ca_cert
     assert "default" in names
+    if ca_file:
+        assert not os.path.exists(ca_file)  # the PEM's temp file is removed on close
+
+
+def test_wrong_ca_fails_verification_permanently(cluster_target: ClusterTarget) -> None:
+    server, token = cluster_target.server_and_token
+    if not server.startswith("https"):
+        pytest.skip("plain HTTP cluster")
+    other_ca = certifi.contents()  # public CAs: none of them signed a local cluster
+    spec = ConnectionSpec(kind="token", server=server, token=token or "x" * 8, ca_cert=other_ca)
+    with connect(spec, retry_policy=fast_retries()) as client, pytest.raises(ClusterError) as info:
+        client.list("v1", "Namespace")
+    assert info.value.reason == "TLSError" and not info.value.retryable
 
 
 def test_wrong_token_is_a_permanent_401(cluster_target: ClusterTarget) -> None:
     server, _ = cluster_target.server_and_token
     spec = ConnectionSpec(
-        kind="token", server=server, token="not-the-token-123", insecure_skip_tls_verify=True
+        kind="token", server=server, token="not-the-token-123", ca_cert=cluster_target.ca_cert
     )
     with connect(spec, retry_policy=fast_retries()) as client, pytest.raises(ClusterError) as info:
         client.list("v1", "Namespace")

@@ -150,11 +150,11 @@ def test_exec_echo_returns_hi(cluster: ClusterClient, namespace: str) -> None:
 
 def test_exec_reports_a_failing_command(cluster: ClusterClient, namespace: str) -> None:
     start_pod(cluster, namespace, "shell", SLEEPER)
-    with cluster.exec(
-        "shell", namespace, command=("sh", "-c", "echo oops >&2; exit 3"), tty=False
-    ) as session:
-        _, stderr = session.collect(timeout=20)
-    assert stderr == "oops\n" and session.exit_code == 3
+    command = ("sh", "-c", "cat /nonexistent-kubeorch; exit 3")
+    with cluster.exec("shell", namespace, command=command, tty=False) as session:
+        stdout, stderr = session.collect(timeout=20)
+    assert stdout == "" and "No such file or directory" in stderr
+    assert session.exit_code == 3
 
 
 def test_exec_interactive_shell_with_resize(cluster: ClusterClient, namespace: str) -> None:
@@ -173,8 +173,7 @@ def test_exec_interactive_shell_with_resize(cluster: ClusterClient, namespace: s
         assert not session.is_open
 
 
-@pytest.mark.cluster
-def test_resize_reaches_the_real_terminal(cluster: ClusterClient, namespace: str) -> None:
+def test_resize_reaches_the_terminal(cluster: ClusterClient, namespace: str) -> None:
     start_pod(cluster, namespace, "shell", SLEEPER)
     with cluster.exec("shell", namespace) as session:
         session.resize(132, 43)
@@ -182,6 +181,29 @@ def test_resize_reaches_the_real_terminal(cluster: ClusterClient, namespace: str
         session.write_stdin("stty size; exit\n")
         stdout, _ = session.collect(timeout=20)
     assert "43 132" in stdout
+
+
+@pytest.mark.cluster
+def test_exec_runs_inside_the_real_container(cluster: ClusterClient, namespace: str) -> None:
+    start_pod(cluster, namespace, "shell", SLEEPER)
+    command = ("cat", "/proc/1/cmdline")
+    with cluster.exec("shell", namespace, command=command, tty=False) as session:
+        stdout, _ = session.collect(timeout=20)
+    assert stdout.split("\0")[:2] == ["sh", "-c"] and "sleep 3600" in stdout
+
+
+@pytest.mark.cluster
+def test_previous_logs_come_from_the_previous_instance(
+    cluster: ClusterClient, namespace: str
+) -> None:
+    command = ["sh", "-c", "echo life-$(cat /proc/sys/kernel/random/uuid); sleep 1; exit 1"]
+    cluster.apply(crashing_pod("phoenix", namespace, command, restart="Always"))
+    wait_for(lambda: container_state(cluster, "phoenix", namespace).get("restartCount", 0) >= 1)
+    wait_for(lambda: cluster.pod_logs("phoenix", namespace).startswith("life-"))
+    previous = cluster.pod_logs("phoenix", namespace, previous=True).strip()
+    current = cluster.pod_logs("phoenix", namespace).strip()
+    assert previous.startswith("life-") and current.startswith("life-")
+    assert previous != current  # each instance printed its own uuid
 
 
 def test_exec_into_a_missing_pod(cluster: ClusterClient, namespace: str) -> None:
