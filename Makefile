@@ -1,17 +1,15 @@
 # KubeOrch: `make run` serves the product (embedded default), `make test` runs every check.
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-export UV_PYTHON ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python3.12)
-UV := $(shell command -v uv || echo $(dir $(UV_PYTHON))uv)
+export UV_PYTHON := $(shell scripts/find-python)
+UV := $(UV_PYTHON) -m uv
 PY := .venv/bin/python
 PORT ?= 8000
 
 .PHONY: run test test-cluster install frontend lint bench
 
-$(UV):
-	$(UV_PYTHON) -m pip install --quiet uv
-
-install: $(UV)
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(UV_PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
 
 frontend:
