@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
+from kubernetes.client.rest import ApiException
 
 from deployments.sandbox import SandboxCluster
 
@@ -34,8 +35,12 @@ def wait_for(check: Callable[[], Any], timeout: float = 8.0, interval: float = 0
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        last = check()
-        if last:
+        try:
+            last = check()
+        except (AttributeError, TypeError, KeyError, IndexError, StopIteration, ApiException) \
+                as exc:  # the object (or its status) is not there yet
+            last = exc
+        if last and not isinstance(last, Exception):
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
