@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -522,8 +522,11 @@ class ClusterClient:
         since_seconds: int | None = None,
         timestamps: bool = False,
         stop: threading.Event | None = None,
-    ) -> Iterator[str]:
-        """Log lines as they are written, until the container stops or stop is set."""
+    ) -> logs.LogFollower:
+        """Iterator of log lines as they are written, until the container stops or stop is set.
+
+        Survives dropped connections without losing or repeating lines (see logs.py).
+        """
         options = logs.LogOptions(container, tail_lines, since_seconds, False, timestamps)
         return logs.follow_logs(self, name, namespace, options, stop)
 

@@ -92,23 +92,49 @@ def follow_logs(
     namespace: str,
     options: LogOptions,
     stop: threading.Event | None,
-) -> Iterator[str]:
-    follower = _Follower(client, name, namespace, options)
-    with StreamInterrupter(stop) as interrupter:
-        yield from follower.run(interrupter)
+) -> LogFollower:
+    return LogFollower(client, name, namespace, options, stop)
 
 
-class _Follower:
-    def __init__(self, client: ClusterClient, name: str, namespace: str, options: LogOptions):
+class LogFollower:
+    """Iterator of log lines; also counts its connections (observability, tests)."""
+
+    def __init__(
+        self,
+        client: ClusterClient,
+        name: str,
+        namespace: str,
+        options: LogOptions,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.client = client
         self.name = name
         self.namespace = namespace
         self.options = options
+        self.stop = stop
         self.doing = _describe(name, namespace, options, "follow")
+        self.connections = 0
         self.last_stamp: tuple[str, int] | None = None  # (second, nanoseconds)
         self.lines_at_last_stamp = 0  # lines delivered carrying exactly last_stamp
         self.skip_at_last_stamp = 0  # after a reconnect: of those, how many to drop again
         self.resuming = False
+        self._lines: Iterator[str] | None = None
+
+    def __iter__(self) -> LogFollower:
+        return self
+
+    def __next__(self) -> str:
+        if self._lines is None:
+            self._lines = self._generate()
+        return next(self._lines)
+
+    def close(self) -> None:
+        if self._lines is not None:
+            self._lines.close()  # type: ignore[attr-defined]
+
+    def _generate(self) -> Iterator[str]:
+        with StreamInterrupter(self.stop) as interrupter:
+            yield from self.run(interrupter)
 
     def run(self, interrupter: StreamInterrupter) -> Iterator[str]:
         since_time = None
@@ -138,6 +164,7 @@ class _Follower:
 
     def _stream(self, interrupter: StreamInterrupter, since_time: str | None) -> Iterator[str]:
         response = self._open(follow=True, since_time=since_time)
+        self.connections += 1
         interrupter.attach(response)
         try:
             for raw in response_lines(response):

@@ -114,7 +114,8 @@ def test_follow_resumes_after_dropped_connections(
     wait_for(lambda: len(cluster.pod_logs("ticker", namespace).splitlines()) >= 3)
     stop = threading.Event()
     lines = []
-    for line in cluster.follow_pod_logs("ticker", namespace, timestamps=True, stop=stop):
+    follower = cluster.follow_pod_logs("ticker", namespace, timestamps=True, stop=stop)
+    for line in follower:
         lines.append(line)
         if len(lines) in (2, 4):  # the startup lines, then while ticking
             sandbox_cluster.cut_connections()
@@ -122,6 +123,7 @@ def test_follow_resumes_after_dropped_connections(
             stop.set()
     whole = cluster.pod_logs("ticker", namespace, timestamps=True).splitlines()
     assert lines == whole[:6]
+    assert follower.connections == 3
 
 
 def test_previous_logs_of_a_restarted_container(cluster: ClusterClient, namespace: str) -> None:
