@@ -24,7 +24,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.discovery import LazyDiscoverer
 from kubernetes.dynamic.resource import Resource
 
-from deployments.cluster import logs, selectors, watching
+from deployments.cluster import logs, relations, watching
 from deployments.cluster.diffing import comparable, diff_objects
 from deployments.cluster.errors import ClusterError, RetryPolicy, classify
 from deployments.cluster.execsession import ExecSession, open_exec
@@ -35,14 +35,9 @@ from deployments.cluster.models import (
     ObjectDiff,
     ObjectList,
     ObjectRef,
-    StorageClassInfo,
 )
 
 PAGE_SIZE = 500
-DEFAULT_STORAGE_CLASS_ANNOTATIONS = (
-    "storageclass.kubernetes.io/is-default-class",
-    "storageclass.beta.kubernetes.io/is-default-class",
-)
 # Applied before everything else by apply_many: other objects may live in or use them.
 FIRST_KINDS = frozenset({"Namespace", "CustomResourceDefinition"})
 
@@ -390,78 +385,19 @@ class ClusterClient:
             if error.reason != "AlreadyExists":  # created meanwhile: fine
                 raise
 
-    # --- cluster overview ---------------------------------------------------------------
+    # --- cluster overview and relationships (relations.py) ------------------------------
 
     def info(self) -> ClusterInfo:
-        version = self._request_json("read the server version", "get", "/version")
-        warnings: builtins.list[str] = []
-        namespaces = sorted(item["metadata"]["name"] for item in self.list("v1", "Namespace"))
-        node_count = None
-        nodes = self._list_if_allowed("v1", "Node", warnings)
-        if nodes is not None:
-            node_count = len(nodes)
-        classes: ObjectList = (
-            self._list_if_allowed("storage.k8s.io/v1", "StorageClass", warnings) or []
-        )
-        return ClusterInfo(
-            server_version=str(version.get("gitVersion") or ""),
-            node_count=node_count,
-            namespaces=namespaces,
-            storage_classes=sorted(
-                (_storage_class_info(item) for item in classes), key=lambda info: info.name
-            ),
-            warnings=warnings,
-        )
-
-    def _list_if_allowed(
-        self, api_version: str, kind: str, warnings: builtins.list[str]
-    ) -> ObjectList | None:
-        """List, or None (with a warning) when these credentials may not see the kind."""
-        try:
-            return self.list(api_version, kind)
-        except ClusterError as error:
-            if error.status in (401, 403, 404):
-                warnings.append(error.message)
-                return None
-            raise
-
-    # --- relationships ------------------------------------------------------------------
+        """Server version, node count, namespaces and storage classes (for "test connection")."""
+        return relations.cluster_info(self)
 
     def events_for(self, obj: KubeObject) -> ObjectList:
         """core/v1 Events about obj (matched by uid, else kind+name), oldest first."""
-        ref = ObjectRef.of(obj)
-        uid = (obj.get("metadata") or {}).get("uid")
-        # Events about cluster-scoped objects are recorded in the default namespace.
-        namespace = ref.namespace or "default"
-        if uid:
-            field_selector = f"involvedObject.uid={uid}"
-        else:
-            field_selector = f"involvedObject.kind={ref.kind},involvedObject.name={ref.name}"
-        events = self.list("v1", "Event", namespace=namespace, field_selector=field_selector)
-        # Filtering again is cheap and keeps the answer right where an API server
-        # supports fewer field selectors (aggregated APIs, older servers).
-        matching = [event for event in events if _is_about(event, ref, uid)]
-        return sorted(matching, key=_event_sort_key)
+        return relations.events_for(self, obj)
 
     def pods_for(self, workload: KubeObject) -> ObjectList:
         """Pods selected by a workload's spec.selector, in its namespace, sorted by name."""
-        ref = ObjectRef.of(workload)
-        selector = (workload.get("spec") or {}).get("selector")
-        if not selector and ref.name:
-            live = self.get(ref.api_version, ref.kind, ref.name, ref.namespace)
-            selector = ((live or {}).get("spec") or {}).get("selector")
-        if not selector and ref.kind == "Job":
-            selector = {"matchLabels": {"job-name": ref.name}}
-        label_selector = selectors.to_label_selector(selector)
-        if label_selector is None:
-            return []  # no selector at all: selects nothing rather than everything
-        pods = self.list(
-            "v1",
-            "Pod",
-            namespace=ref.namespace or self.default_namespace,
-            label_selector=label_selector,
-        )
-        return sorted(pods, key=lambda pod: pod["metadata"]["name"])
+        return relations.pods_for(self, workload)
 
     # --- streams ------------------------------------------------------------------------
 
@@ -540,43 +476,3 @@ class ClusterClient:
         tty: bool = True,
     ) -> ExecSession:
         return open_exec(self, name, namespace, container=container, command=command, tty=tty)
-
-
-def _storage_class_info(item: KubeObject) -> StorageClassInfo:
-    annotations = (item.get("metadata") or {}).get("annotations") or {}
-    default = any(annotations.get(key) == "true" for key in DEFAULT_STORAGE_CLASS_ANNOTATIONS)
-    return StorageClassInfo(
-        name=item["metadata"]["name"],
-        default=default,
-        provisioner=str(item.get("provisioner") or ""),
-    )
-
-
-def _is_about(event: KubeObject, ref: ObjectRef, uid: str | None) -> bool:
-    involved = event.get("involvedObject") or {}
-    if uid and involved.get("uid"):
-        return involved["uid"] == uid
-    return involved.get("kind") == ref.kind and involved.get("name") == ref.name
-
-
-def _event_sort_key(event: KubeObject) -> tuple[str, int]:
-    metadata = event.get("metadata") or {}
-    when = (
-        event.get("lastTimestamp")
-        or event.get("eventTime")
-        or event.get("firstTimestamp")
-        or metadata.get("creationTimestamp")
-        or ""
-    )
-    # resourceVersions are opaque, but break same-second ties well where numeric.
-    version = str(metadata.get("resourceVersion") or "")
-    return (_normalize_time(when), int(version) if version.isdigit() else 0)
-
-
-def _normalize_time(value: str) -> str:
-    """RFC3339 timestamps with and without fractions, sortable as text."""
-    if not value:
-        return ""
-    head, _, _ = value.rstrip("Z").partition(".")
-    fraction = value.rstrip("Z").partition(".")[2]
-    return f"{head}.{fraction.ljust(9, '0')}"
