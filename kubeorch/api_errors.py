@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from deployments.cluster.errors import ClusterError
 from kubeorch.errors import Conflict, InvalidInput, KubeOrchError
 
 
@@ -42,6 +43,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, InvalidInput):
         errors = [e.as_dict() for e in exc.errors]
         return Response(_body(exc.code, exc.message, errors=errors, **exc.extra), status=400)
+    if isinstance(exc, ClusterError):
+        # The cluster (not this API) failed: say what the API server said and whether to retry.
+        return Response(
+            _body("cluster_error", exc.message, cluster_status=exc.status, reason=exc.reason,
+                  retryable=exc.retryable),
+            status=502,
+        )
     if isinstance(exc, KubeOrchError):
         return Response(_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, TransitionNotAllowed):

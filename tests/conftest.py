@@ -84,3 +84,10 @@ def anonymous() -> APIClient:
 def fast_password_hashing(settings: Any) -> None:
     # Personas are created in almost every test; PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def on_sandbox(sandbox: Any, settings: Any) -> Any:
+    """Point the product's `sandbox` clusters at the test session's sandbox cluster."""
+    settings.KUBEORCH_SANDBOX_KUBECONFIG = sandbox.kubeconfig_path
+    return sandbox

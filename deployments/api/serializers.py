@@ -47,3 +47,38 @@ class RunDetailSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "node_states", "logs"]
         read_only_fields = fields
+
+
+class StorageClassSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    default = serializers.BooleanField()
+    provisioner = serializers.CharField()
+
+
+class ClusterInfoSerializer(serializers.Serializer):
+    server_version = serializers.CharField()
+    node_count = serializers.IntegerField(allow_null=True)
+    namespaces = serializers.ListField(child=serializers.CharField())
+    storage_classes = StorageClassSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class PreviewChangeSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class PreviewItemSerializer(serializers.Serializer):
+    node_id = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    namespace = serializers.CharField()
+    action = serializers.ChoiceField(choices=["create", "update", "unchanged", "error"])
+    changes = PreviewChangeSerializer(many=True, required=False)
+    error = serializers.CharField(required=False)
+    note = serializers.CharField(required=False)
+
+
+class PreviewSerializer(serializers.Serializer):
+    objects = PreviewItemSerializer(many=True)

@@ -1,3 +1,5 @@
+from django.urls import re_path
+
 from deployments.api import views
 from kubeorch.routers import OptionalSlashRouter
 
@@ -7,4 +9,12 @@ router.register(
     r"workflows/(?P<workflow_pk>\d+)/runs", views.WorkflowRunViewSet, basename="workflow-run"
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(r"^clusters/(?P<pk>\d+)/test/?$", views.ClusterTestView.as_view(),
+            name="cluster-test"),
+    re_path(r"^workflows/(?P<workflow_pk>\d+)/manifests/?$",
+            views.WorkflowManifestsView.as_view(), name="workflow-manifests"),
+    re_path(r"^workflows/(?P<workflow_pk>\d+)/preview/?$", views.WorkflowPreviewView.as_view(),
+            name="workflow-preview"),
+    *router.urls,
+]

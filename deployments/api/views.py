@@ -1,14 +1,23 @@
+from dataclasses import asdict
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from deployments.api import serializers as s
+from deployments.api.renderers import YAMLTextRenderer
+from deployments.clusters import client_for
 from deployments.models import Run
+from deployments.previews import export_yaml, preview, render_workflow
 from workflows.api.views import visible_workflows
-from workflows.permissions import scoped
+from workflows.models import Cluster
+from workflows.permissions import WRITE, require, scoped
 
 
 def visible_runs(user: object) -> QuerySet[Run]:
@@ -40,3 +49,39 @@ class WorkflowRunViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses=s.RunSerializer(many=True))
     def list(self, request: Request, workflow_pk: str) -> Response:
         return super().list(request, workflow_pk=workflow_pk)
+
+
+class ClusterTestView(APIView):
+    """Connect to a cluster and report what it is, or the precise error (502, with retryable)."""
+
+    @extend_schema(request=None, responses={200: s.ClusterInfoSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        cluster = get_object_or_404(scoped(Cluster.objects.all(), request.user).distinct(), pk=pk)
+        require(request.user, cluster.team_id, WRITE, "this cluster")
+        return Response(asdict(client_for(cluster).info()))
+
+
+class WorkflowManifestsView(APIView):
+    """The workflow as multi-document YAML that `kubectl apply -f` accepts (no Secret values)."""
+
+    renderer_classes = [YAMLTextRenderer, JSONRenderer]
+
+    @extend_schema(responses={(200, "application/yaml"): OpenApiTypes.STR})
+    def get(self, request: Request, workflow_pk: str) -> Response:
+        workflow = get_object_or_404(visible_workflows(request.user), pk=workflow_pk)
+        objects = render_workflow(workflow)
+        response = Response(export_yaml(objects))
+        response["Content-Disposition"] = f'inline; filename="workflow-{workflow.pk}.yaml"'
+        return response
+
+
+class WorkflowPreviewView(APIView):
+    """A server-side dry run of the saved graph against the workflow's cluster."""
+
+    @extend_schema(request=None, responses={200: s.PreviewSerializer})
+    def post(self, request: Request, workflow_pk: str) -> Response:
+        workflow = get_object_or_404(
+            visible_workflows(request.user).select_related("cluster"), pk=workflow_pk
+        )
+        require(request.user, workflow.team_id, WRITE, "this workflow")
+        return Response({"objects": preview(workflow)})
