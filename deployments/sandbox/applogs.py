@@ -28,7 +28,8 @@ def startup_lines(image: str, container: str, port: int | None) -> list[str]:
             f"{time.strftime('%Y/%m/%d %H:%M:%S')} [notice] 1#1: start worker processes",
         ]
     if base == "redis":
-        return ["1:C Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, just started",
+        return ["1:C Redis version=7.2.4, bits=64, commit=00000000, modified=0, pid=1, "
+                "just started",
                 "1:M * Running mode=standalone, port=6379.",
                 "1:M * Server initialized", "1:M * Ready to accept connections tcp"]
     if base == "postgres":

@@ -202,8 +202,8 @@ def fields_v1(applied: Any, field: str = "") -> dict[str, Any]:
     if isinstance(applied, list) and is_associative(field, applied):
         out = {}
         for item in applied:
-            key_fields = _LIST_MERGE_KEYS.get(field) or tuple(
-                k for k in _PORT_KEYS if k in item)[:1] + ("protocol",)
+            port_key = tuple(k for k in _PORT_KEYS if k in item)[:1]
+            key_fields = _LIST_MERGE_KEYS.get(field) or (*port_key, "protocol")
             key_obj = {k: item.get(k, "TCP" if k == "protocol" else None) for k in key_fields
                        if "." not in k}
             out["k:" + json.dumps(key_obj, separators=(",", ":"), sort_keys=True)] = \

@@ -63,7 +63,7 @@ class ExecSession:
         if self.tty:
             self.send(STDOUT, self.shell.banner() + self.shell.prompt())
         while True:
-            opcode, message = self.ws.receive()
+            _opcode, message = self.ws.receive()
             if not message:
                 continue
             channel, payload = message[0], message[1:]

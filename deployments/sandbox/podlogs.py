@@ -55,8 +55,12 @@ def serve_logs(handler: Handler, cluster: SandboxCluster, namespace: str, name: 
     key = (pod["metadata"]["uid"], container)
     previous, follow = handler.flag("previous"), handler.flag("follow")
     timestamps = handler.flag("timestamps")
-    tail = int(handler.param("tailLines")) if handler.param("tailLines") else None
-    since = float(handler.param("sinceSeconds")) if handler.param("sinceSeconds") else None
+    tail_text, since_text = handler.param("tailLines"), handler.param("sinceSeconds")
+    try:
+        tail = int(tail_text) if tail_text else None
+        since = float(since_text) if since_text else None
+    except ValueError as exc:
+        raise bad_request(f"invalid log options: {exc}") from exc
     lines = cluster.logs.lines(key, previous=previous)
     if lines is None:
         if previous:

@@ -52,7 +52,8 @@ class ResourceType:
 def _rt(group: str, version: str, plural: str, kind: str, namespaced: bool = True,
         short: tuple[str, ...] = (), sub: tuple[str, ...] = (),
         categories: tuple[str, ...] = ()) -> ResourceType:
-    return ResourceType(group, version, plural, kind.lower(), kind, namespaced, short, sub, categories)
+    return ResourceType(group, version, plural, kind.lower(), kind, namespaced, short, sub,
+                        categories)
 
 
 _ALL = ("all",)

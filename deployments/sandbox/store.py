@@ -13,6 +13,7 @@ from .resources import ResourceType
 from .util import Obj, deep
 
 Key = tuple[str, str]
+ObjList = list[Obj]
 Predicate = Callable[[Obj], bool]
 
 
@@ -44,6 +45,9 @@ class Watcher:
         self.queue.put(None)
 
 
+EventList = list[WatchEvent]
+
+
 class Store:
     def __init__(self, history_limit: int = 20000) -> None:
         self.lock = threading.RLock()
@@ -67,7 +71,7 @@ class Store:
             return deep(found) if found is not None else None
 
     def list(self, rt: ResourceType, namespace: str | None = None,
-             predicate: Predicate | None = None) -> tuple[list[Obj], int]:
+             predicate: Predicate | None = None) -> tuple[ObjList, int]:
         with self.lock:
             items = [deep(o) for o in self._iter(rt, namespace)
                      if predicate is None or predicate(o)]
@@ -134,7 +138,7 @@ class Store:
 
     # -- watch -----------------------------------------------------------------------------
     def open_watch(self, rt: ResourceType, namespace: str | None, predicate: Predicate,
-                   since: str | None) -> tuple[Watcher, list[WatchEvent]]:
+                   since: str | None) -> tuple[Watcher, EventList]:
         """Register a watcher; return it with the events it must see before live ones."""
         with self.lock:
             watcher = Watcher(rt.key, namespace, predicate)
@@ -146,7 +150,7 @@ class Store:
             self._watchers.add(watcher)
             return watcher, initial
 
-    def _replay(self, watcher: Watcher, since: str) -> list[WatchEvent]:
+    def _replay(self, watcher: Watcher, since: str) -> EventList:
         try:
             start = int(since)
         except ValueError as exc:

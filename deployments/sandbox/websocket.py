@@ -4,6 +4,7 @@ close. Enough for the Kubernetes exec channel protocols (v4/v5.channel.k8s.io)."
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import socket
 import struct
@@ -106,15 +107,11 @@ class WebSocket:
     def send_close_frame(self, code: bytes) -> None:
         if self.closed:
             return
-        try:
+        with contextlib.suppress(WebSocketClosed):
             self.send(OP_CLOSE, code)
-        except WebSocketClosed:
-            pass
         self.closed = True
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         self.send_close_frame(struct.pack("!H", code) + reason.encode()[:120])
-        try:
+        with contextlib.suppress(OSError):
             self._conn.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass

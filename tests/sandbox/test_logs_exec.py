@@ -1,3 +1,6 @@
+# The typed kubernetes models make every field Optional and want model objects where the
+# API accepts plain dicts; these tests read fields the sandbox has just set.
+# mypy: disable-error-code="union-attr, arg-type, index, operator, attr-defined, misc"
 """Pod logs (tail, follow, previous, container choice) and exec over WebSocket."""
 
 from __future__ import annotations
@@ -30,8 +33,7 @@ def test_logs_tail_and_timestamps(apps: client.AppsV1Api, core: client.CoreV1Api
     assert "Configuration complete; ready for start up" in full
     wait_for(lambda: "kube-probe" in core.read_namespaced_pod_log(pod, ns))
     tail = core.read_namespaced_pod_log(pod, ns, tail_lines=1)
-    assert tail.count("\n") == 1 and tail == full.splitlines(keepends=True)[-1] or \
-        tail.count("\n") == 1
+    assert tail.count("\n") == 1
     stamped = core.read_namespaced_pod_log(pod, ns, tail_lines=1, timestamps=True)
     assert stamped[:4].isdigit() and stamped.split(" ", 1)[0].endswith("Z")
 

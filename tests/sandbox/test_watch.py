@@ -1,3 +1,6 @@
+# The typed kubernetes models make every field Optional and want model objects where the
+# API accepts plain dicts; these tests read fields the sandbox has just set.
+# mypy: disable-error-code="union-attr, arg-type, index, operator, attr-defined, misc"
 """Watch semantics: event types, resume after a dropped connection, 410 after compaction."""
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def test_cut_connections_ends_an_open_watch(core: client.CoreV1Api, sandbox: San
         try:
             for _ in response.stream():
                 pass
-        except Exception:  # noqa: BLE001 - an abrupt end may surface as a protocol error
+        except Exception:
             pass
         ended.set()
 

@@ -46,7 +46,7 @@ class HorizontalPodAutoscalerController:
             plural = rt.qualified_plural if rt else f"{ref.get('kind', '').lower()}s"
             message = (f"the HPA controller was unable to get the target's current scale: "
                        f'{plural} "{ref.get("name")}" not found')
-            current = next((c for c in conditions if c["type"] == "AbleToScale"), {})
+            current: Obj = next((c for c in conditions if c["type"] == "AbleToScale"), {})
             if current.get("reason") != "FailedGetScale":
                 self.ctx.event(hpa, "Warning", "FailedGetScale", message, HPA_CONTROLLER)
             for kind in ("AbleToScale", "ScalingActive"):

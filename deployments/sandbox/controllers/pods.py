@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from .. import deletion
@@ -50,10 +51,8 @@ def create_pod(ctx: Context, owner: Obj, template: Obj, name: str, extra_labels:
 
 def delete_pod(ctx: Context, pod: Obj) -> None:
     meta = pod["metadata"]
-    try:
+    with contextlib.suppress(Exception):
         deletion.delete(ctx.api, R.PODS, meta["namespace"], meta["name"], "Background")
-    except Exception:
-        pass
 
 
 def sort_for_deletion(pods: list[Obj]) -> list[Obj]:
