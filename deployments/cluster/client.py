@@ -324,7 +324,7 @@ class ClusterClient:
                 results[index] = error
 
         first = [i for i, obj in enumerate(objs) if obj.get("kind") in FIRST_KINDS]
-        rest = [i for i in range(len(objs)) if i not in set(first)]
+        rest = [i for i, obj in enumerate(objs) if obj.get("kind") not in FIRST_KINDS]
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             for phase in (first, rest):
                 list(pool.map(apply_one, phase))
@@ -355,20 +355,26 @@ class ClusterClient:
         """Delete one object (dependents per propagation). False if it was already gone."""
         resource = self.resource(api_version, kind)
         ref = ObjectRef(api_version, kind, name, self._namespace_for(resource, namespace))
-        try:
-            self._call(
-                f"delete {ref}",
-                lambda: self.dynamic.delete(
-                    resource,
-                    name=name,
-                    namespace=ref.namespace,
-                    propagation_policy=propagation,
-                    serialize=False,
-                ),
+        attempts = 0
+
+        def delete_once() -> Any:
+            nonlocal attempts
+            attempts += 1
+            return self.dynamic.delete(
+                resource,
+                name=name,
+                namespace=ref.namespace,
+                propagation_policy=propagation,
+                serialize=False,
             )
+
+        try:
+            self._call(f"delete {ref}", delete_once)
         except ClusterError as error:
             if error.status == 404:
-                return False
+                # After a retried attempt, 404 most likely means that attempt's delete
+                # went through and only its response was lost.
+                return attempts > 1
             raise
         return True
 

@@ -223,7 +223,7 @@ def _status_from_text(text: str) -> dict[str, Any]:
 
 
 def _from_transport_error(exc: BaseException, doing: str) -> ClusterError:
-    root = _root_cause(exc)
+    root = _transport_cause(exc)
     if _is_certificate_failure(root):
         return ClusterError(
             f"{doing}: TLS certificate verification failed ({root})", reason="TLSError"
@@ -232,6 +232,24 @@ def _from_transport_error(exc: BaseException, doing: str) -> ClusterError:
     if kind is None:
         return ClusterError(f"{doing}: {type(root).__name__}: {root}", reason="ClientError")
     return ClusterError(f"{doing}: {kind} ({root})", reason=kind, retryable=True)
+
+
+def _transport_cause(exc: BaseException) -> BaseException:
+    """The transport failure behind exc, looking through exceptions that wrap it.
+
+    The client sometimes re-raises a dropped connection as something else: discovery
+    turns a connection reset on /version into ValueError("Host value ... should start
+    with https://"), which would otherwise look like a permanent configuration error.
+    """
+    current: BaseException | None = exc
+    for _ in range(6):
+        if current is None:
+            break
+        root = _root_cause(current)
+        if _transport_kind(root) is not None or _is_certificate_failure(root):
+            return root
+        current = current.__cause__ or current.__context__
+    return _root_cause(exc)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

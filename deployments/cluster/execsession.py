@@ -77,7 +77,8 @@ class ExecSession:
                 self._ws.update(timeout=timeout)
             except Exception:
                 # The peer went away mid-frame; whatever was buffered is still returned.
-                self._ws._connected = False
+                with contextlib.suppress(Exception):
+                    self._ws.close()
             items = []
             for channel in (STDOUT_CHANNEL, STDERR_CHANNEL, ERROR_CHANNEL):
                 text = self._ws.read_channel(channel)

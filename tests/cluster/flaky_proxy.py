@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+REASONS = {429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
 
 
@@ -25,6 +26,8 @@ class Injection:
     remaining: int
     path_contains: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    method: str = ""  # only requests with this method ("" = any)
+    forward_first: bool = False  # the upstream does the work; only the answer is lost
 
 
 class FlakyProxy:
@@ -68,9 +71,18 @@ class FlakyProxy:
             self.upstream_host, self.upstream_port, timeout=30, context=context
         )
 
-    def _take_injection(self, path: str) -> Injection | None:
+    def lose_response_next(self, method: str, path_contains: str, status: int = 504) -> None:
+        """Forward the next matching request, but answer the client with `status`."""
+        with self.lock:
+            self.injections.append(
+                Injection(status, 1, path_contains, method=method, forward_first=True)
+            )
+
+    def _take_injection(self, method: str, path: str) -> Injection | None:
         with self.lock:
             for injection in self.injections:
+                if injection.method and injection.method != method:
+                    continue
                 if injection.remaining > 0 and injection.path_contains in path:
                     injection.remaining -= 1
                     self.served_failures.append((injection.status, path))
@@ -94,11 +106,13 @@ class FlakyProxy:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                injection = proxy._take_injection(self.path)
-                if injection is not None:
-                    self._send_failure(injection)
-                else:
+                injection = proxy._take_injection(self.command, self.path)
+                if injection is None:
                     self._forward(body)
+                    return
+                if injection.forward_first:
+                    self._forward(body, reply=False)
+                self._send_failure(injection)
 
             def _send_failure(self, injection: Injection) -> None:
                 status = {
@@ -106,9 +120,7 @@ class FlakyProxy:
                     "apiVersion": "v1",
                     "status": "Failure",
                     "code": injection.status,
-                    "reason": "ServiceUnavailable"
-                    if injection.status == 503
-                    else "TooManyRequests",
+                    "reason": REASONS.get(injection.status, "InternalError"),
                     "message": f"injected failure {injection.status}",
                 }
                 payload = json.dumps(status).encode()
@@ -120,12 +132,15 @@ class FlakyProxy:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def _forward(self, body: bytes | None) -> None:
+            def _forward(self, body: bytes | None, *, reply: bool = True) -> None:
                 upstream = proxy.upstream_connection()
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()
                 payload = response.read()
+                if not reply:
+                    upstream.close()
+                    return
                 self.send_response(response.status)
                 for key, value in response.getheaders():
                     if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":

@@ -167,3 +167,22 @@ def test_backoff_is_exponential_capped_and_jittered() -> None:
     assert backoff_delay(3, 0.2, 5.0, lambda: 1.0) == pytest.approx(0.8)
     assert backoff_delay(20, 0.2, 5.0, lambda: 1.0) == pytest.approx(5.0)
     assert backoff_delay(20, 0.2, 5.0, lambda: 0.0) == pytest.approx(2.5)
+
+
+def test_a_transport_failure_wrapped_in_value_error_stays_retryable() -> None:
+    pool = urllib3.HTTPConnectionPool("127.0.0.1", 1)
+    reset = urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
+    try:
+        try:
+            raise urllib3.exceptions.MaxRetryError(pool, "/version", reset)
+        except urllib3.exceptions.MaxRetryError:
+            # what kubernetes.dynamic.discovery does with a reset on plain HTTP
+            raise ValueError("Host value http://x should start with https://") from None
+    except ValueError as wrapped:
+        error = classify(wrapped, "discover the cluster's API")
+    assert error.retryable and error.reason == "ConnectionReset"
+
+
+def test_programming_errors_are_permanent() -> None:
+    error = classify(ValueError("Namespace is required for v1.Pod"), "apply Pod x")
+    assert not error.retryable and error.reason == "ClientError"

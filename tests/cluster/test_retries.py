@@ -75,3 +75,14 @@ def test_permanent_errors_are_not_retried(
             }
         )
     assert info.value.status == 422 and sleeps == []
+
+
+def test_delete_whose_response_was_lost_still_reports_deleted(
+    proxied: ClusterClient, proxy: FlakyProxy, sleeps: list[float], namespace: str
+) -> None:
+    proxied.apply(config_map("doomed", namespace))
+    proxy.lose_response_next("DELETE", "/configmaps/doomed")
+    assert proxied.delete("v1", "ConfigMap", "doomed", namespace) is True
+    assert [status for status, _ in proxy.served_failures] == [504] and len(sleeps) == 1
+    assert proxied.get("v1", "ConfigMap", "doomed", namespace) is None
+    assert proxied.delete("v1", "ConfigMap", "doomed", namespace) is False
