@@ -98,7 +98,7 @@ def _drafts(objects: list[K8sObject], default_namespace: str, notes: Notes) -> l
         if draft is not None:
             drafts.append(draft)
     for kind, names in unsupported.items():
-        notes.add("", f"skipped {kind} (not supported by KubeOrch): {', '.join(names)}")
+        notes.add("", f"skipped {kind}: {', '.join(names)}; KubeOrch does not support this kind")
     return drafts
 
 
