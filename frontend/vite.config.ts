@@ -12,6 +12,7 @@ export default defineConfig({
     emptyOutDir: true,
     manifest: true,
     sourcemap: true,
+    chunkSizeWarningLimit: 700,
     rollupOptions: { input: "src/main.tsx" },
   },
   test: {

@@ -15,4 +15,5 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("v1/api/", include(api)),
+    path("", include("workflows.pages_urls")),
 ]

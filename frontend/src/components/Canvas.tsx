@@ -1,0 +1,105 @@
+/** The React Flow canvas: drop from the palette, typed connections, minimap, zoom and fit. */
+import {
+  Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeTypes,
+  type OnConnectStart, type IsValidConnection,
+} from "@xyflow/react";
+import { useCallback, useMemo, type DragEvent } from "react";
+import { connectionProblem, validSources, validTargets } from "../graph/connections";
+import { kindView } from "../kinds/registry";
+import { useConnecting } from "../store/connecting";
+import { useWorkflow, useWorkflowStore } from "../store/context";
+import type { FlowNode } from "../store/workflowStore";
+import { NodeCard } from "./NodeCard";
+import { DRAG_MIME } from "./Palette";
+
+const CHANGE_COLOUR = { added: "#22c55e", removed: "#ef4444", modified: "#f59e0b", unchanged: "#64748b" } as const;
+
+export function Canvas({ readOnly }: { readOnly: boolean }) {
+  const store = useWorkflowStore();
+  const nodes = useWorkflow((state) => state.nodes);
+  const edges = useWorkflow((state) => state.edges);
+  const diff = useWorkflow((state) => state.diff);
+  const catalog = useWorkflow((state) => state.catalog);
+  const edgeErrors = useWorkflow((state) => state.serverErrors.byEdge);
+  const setValid = useConnecting((state) => state.setValid);
+  const flow = useReactFlow();
+
+  const nodeTypes = useMemo<NodeTypes>(
+    () => Object.fromEntries([...catalog.kinds.map((kind) => kind.kind), "default"].map((kind) => [kind, NodeCard])),
+    [catalog],
+  );
+
+  const shownNodes = useMemo<FlowNode[]>(() => {
+    if (!diff) return nodes;
+    return diff.nodes.map((node) => ({
+      id: node.id, type: node.type, position: node.position, data: node.data,
+      className: `diff-${node.change}`, draggable: false, connectable: false,
+    }));
+  }, [diff, nodes]);
+
+  const shownEdges = useMemo<Edge[]>(() => {
+    if (diff) {
+      return diff.edges.map((edge) => ({
+        id: edge.id, source: edge.source, target: edge.target, className: `diff-${edge.change}`,
+        style: { stroke: CHANGE_COLOUR[edge.change], strokeWidth: edge.change === "unchanged" ? 1.5 : 3, strokeDasharray: edge.change === "removed" ? "6 4" : undefined },
+      }));
+    }
+    return edges.map((edge) =>
+      edgeErrors[edge.id]
+        ? { ...edge, className: "edge-error", label: edgeErrors[edge.id], style: { stroke: "#ef4444", strokeWidth: 2.5 } }
+        : edge,
+    );
+  }, [diff, edges, edgeErrors]);
+
+  const onConnectStart: OnConnectStart = useCallback((_event, params) => {
+    if (!params.nodeId) return;
+    const { nodes: current, edges: currentEdges, catalog: kinds } = store.getState();
+    setValid(params.handleType === "target" ? validSources(kinds, current, currentEdges, params.nodeId) : validTargets(kinds, current, currentEdges, params.nodeId));
+  }, [store, setValid]);
+
+  const isValidConnection: IsValidConnection = useCallback((connection) => {
+    const { nodes: current, edges: currentEdges, catalog: kinds } = store.getState();
+    return connectionProblem(kinds, current, currentEdges, connection.source, connection.target) === null;
+  }, [store]);
+
+  const onConnect = useCallback((connection: Connection) => {
+    store.getState().connect(connection.source, connection.target);
+  }, [store]);
+
+  const onDrop = useCallback((event: DragEvent) => {
+    const kind = event.dataTransfer.getData(DRAG_MIME);
+    if (!kind || readOnly) return;
+    event.preventDefault();
+    const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    store.getState().addNode(kind, { x: Math.round(position.x - 110), y: Math.round(position.y - 40) });
+  }, [flow, store, readOnly]);
+
+  return (
+    <div className="canvas" onDragOver={(event) => { if (event.dataTransfer.types.includes(DRAG_MIME)) { event.preventDefault(); event.dataTransfer.dropEffect = "copy"; } }} onDrop={onDrop}>
+      <ReactFlow
+        nodes={shownNodes}
+        edges={shownEdges}
+        nodeTypes={nodeTypes}
+        onNodesChange={(changes) => store.getState().onNodesChange(changes)}
+        onEdgesChange={(changes) => store.getState().onEdgesChange(changes)}
+        onConnect={onConnect}
+        onConnectStart={onConnectStart}
+        onConnectEnd={() => setValid(null)}
+        isValidConnection={isValidConnection}
+        nodesDraggable={!readOnly && !diff}
+        nodesConnectable={!readOnly && !diff}
+        deleteKeyCode={null}
+        multiSelectionKeyCode={["Meta", "Control", "Shift"]}
+        onlyRenderVisibleElements={shownNodes.length > 150}
+        minZoom={0.05}
+        fitView
+        proOptions={{ hideAttribution: true }}
+        aria-label="Workflow canvas"
+      >
+        <Background gap={24} color="#1e293b" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(node) => kindView(node.type).accent} maskColor="rgba(2,6,23,0.7)" />
+        <Controls aria-label="Zoom and fit controls" />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { csrfToken } from "../api/client";
+
+export function TopBar({ children }: { children?: React.ReactNode }) {
+  const app = document.getElementById("app");
+  return (
+    <header className="topbar">
+      <a href="/" className="brand" aria-label="KubeOrch workflows">KubeOrch</a>
+      <div className="topbar-main">{children}</div>
+      <form method="post" action={app?.dataset.logoutUrl ?? "/accounts/logout/"} className="logout">
+        <input type="hidden" name="csrfmiddlewaretoken" value={csrfToken()} />
+        <span className="muted small">{app?.dataset.user}</span>
+        <button type="submit" className="link-button">Log out</button>
+      </form>
+    </header>
+  );
+}
