@@ -23,7 +23,8 @@ def data_of(result: ImportResult, kind: str, name: str) -> dict[str, Any]:
 
 def node_of(result: ImportResult, kind: str, name: str) -> dict[str, Any]:
     found = [n for n in result.nodes if n["type"] == kind and n["data"]["name"] == name]
-    assert len(found) == 1, f"{kind}/{name} in {[(n['type'], n['data']['name']) for n in result.nodes]}"
+    present = [(n["type"], n["data"]["name"]) for n in result.nodes]
+    assert len(found) == 1, f"{kind}/{name} not once in {present}"
     return found[0]
 
 
