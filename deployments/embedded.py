@@ -1,10 +1,11 @@
-"""The Celery worker that runs inside the main process when no broker is configured.
+"""The Celery worker and beat that run inside the main process when no broker is configured.
 
 Same tasks, same code: only the transport differs (the in-memory broker instead of Redis).
 """
 
 import threading
 
+from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
 
 from kubeorch.celery import app
@@ -17,13 +18,11 @@ def start_embedded_worker(concurrency: int = 4) -> None:
         return
     _started.set()
     worker = start_worker(
-        app,
-        pool="threads",
-        concurrency=concurrency,
-        perform_ping_check=False,
-        shutdown_timeout=10,
-        loglevel="WARNING",
+        app, pool="threads", concurrency=concurrency, perform_ping_check=False,
+        shutdown_timeout=10, loglevel="WARNING",
     )
     # start_worker is a context manager; entering it starts the worker thread, which then lives
     # as long as the process (a daemon thread).
     worker.__enter__()
+    # Beat sends the periodic tasks (the lost-run reaper, schedules) to the same broker.
+    EmbeddedService(app, thread=True).start()

@@ -146,6 +146,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # A run whose worker died is failed within lease + this interval.
+    "reap-lost-runs": {"task": "deployments.reap_lost_runs", "schedule": 15.0},
+}
 CELERY_TIMEZONE = "UTC"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,6 +171,17 @@ LOGIN_REDIRECT_URL = "/"
 KUBEORCH_MAX_NODES = 5000
 KUBEORCH_MAX_EDGES = 20000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Runs: the worker's lease (renewed every third of it), the health wait, and how long a node may
+# stay degraded before the run fails with its reason.
+KUBEORCH_RUN_LEASE_SECONDS = int(os.environ.get("KUBEORCH_RUN_LEASE_SECONDS", 30))
+KUBEORCH_RUN_TIMEOUT_SECONDS = int(os.environ.get("KUBEORCH_RUN_TIMEOUT_SECONDS", 300))
+KUBEORCH_RUN_DEGRADED_GRACE_SECONDS = float(
+    os.environ.get("KUBEORCH_RUN_DEGRADED_GRACE_SECONDS", 30)
+)
+KUBEORCH_RUN_POLL_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_SECONDS", 1.0))
+# How long every node must stay healthy before a run completes (a crashing app is briefly Ready).
+KUBEORCH_RUN_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_RUN_SETTLE_SECONDS", 5))
 
 # The sandbox cluster: the embedded default cluster, a local Kubernetes API server.
 KUBEORCH_SANDBOX = env_bool("KUBEORCH_SANDBOX", True)

@@ -82,3 +82,24 @@ class PreviewItemSerializer(serializers.Serializer):
 
 class PreviewSerializer(serializers.Serializer):
     objects = PreviewItemSerializer(many=True)
+
+
+class StartRunSerializer(serializers.Serializer):
+    trigger_data = serializers.JSONField(
+        required=False,
+        default=dict,
+        help_text='Stored with the run, except "secrets": {"<secret node id>": {"KEY": "value"}} '
+        "which is used for this run only and never stored, logged or returned. "
+        '"timeout_seconds" (5-3600) overrides the health wait.',
+    )
+
+
+class RunStartedSerializer(serializers.Serializer):
+    run_id = serializers.IntegerField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class WorkflowStatusSerializer(serializers.Serializer):
+    run = RunSerializer(allow_null=True)
+    nodes = serializers.DictField(child=NodeStateSerializer())

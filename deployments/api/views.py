@@ -4,12 +4,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from deployments.actions.runs import cancel_run, start_run
 from deployments.api import serializers as s
 from deployments.api.renderers import YAMLTextRenderer
 from deployments.clusters import client_for
@@ -85,3 +86,41 @@ class WorkflowPreviewView(APIView):
         )
         require(request.user, workflow.team_id, WRITE, "this workflow")
         return Response({"objects": preview(workflow)})
+
+
+class StartRunView(APIView):
+    """Snapshot the saved graph and run it: 202 with the run id; 409 while a run is active."""
+
+    @extend_schema(request=s.StartRunSerializer, responses={202: s.RunStartedSerializer})
+    def post(self, request: Request, workflow_pk: str) -> Response:
+        workflow = get_object_or_404(visible_workflows(request.user), pk=workflow_pk)
+        body = s.StartRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run = start_run(request.user, workflow, body.validated_data["trigger_data"])
+        return Response(
+            {"run_id": run.pk, "status": run.status, "version": run.version.number},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class CancelRunView(APIView):
+    @extend_schema(request=None, responses={202: s.RunSerializer})
+    def post(self, request: Request, pk: str) -> Response:
+        run = get_object_or_404(visible_runs(request.user), pk=pk)
+        run = cancel_run(request.user, run)
+        return Response(s.RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkflowStatusView(APIView):
+    """The latest run and the live health of each node (from that run's node states)."""
+
+    @extend_schema(responses={200: s.WorkflowStatusSerializer})
+    def get(self, request: Request, workflow_pk: str) -> Response:
+        workflow = get_object_or_404(visible_workflows(request.user), pk=workflow_pk)
+        run = Run.objects.filter(workflow=workflow).select_related("version", "created_by").first()
+        nodes = {}
+        if run is not None:
+            nodes = {
+                state.node_id: s.NodeStateSerializer(state).data for state in run.node_states.all()
+            }
+        return Response({"run": s.RunSerializer(run).data if run else None, "nodes": nodes})

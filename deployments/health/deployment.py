@@ -73,7 +73,9 @@ def assess_deployment(obj: Mapping[str, Any], ctx: Context) -> Health:
     failure = _failure(obj)
     if failure is not None:
         message = str(failure.get("message") or f'deployment "{name_of(obj)}" failed')
-        return degraded(message, reason=failure.get("reason"), **details)
+        return escalate_with_pods(
+            degraded(message, reason=failure.get("reason"), **details), ctx.pods
+        )
     rollout = _rollout_message(details)
     if rollout is not None:
         return escalate_with_pods(progressing(rollout, **details), ctx.pods)

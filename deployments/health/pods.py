@@ -118,8 +118,10 @@ def find_pod_problems(pods: Iterable[Mapping[str, Any]]) -> list[PodProblem]:
 
 
 def escalate_with_pods(health: Health, pods: Sequence[Mapping[str, Any]]) -> Health:
-    """Turn a PROGRESSING verdict into DEGRADED when a pod shows why it cannot progress."""
-    if health.status is not HealthStatus.PROGRESSING:
+    """Turn a PROGRESSING verdict into DEGRADED when a pod shows why it cannot progress, and
+    explain a DEGRADED one (e.g. a progress deadline) by the pod's reason: "ImagePullBackOff"
+    tells a user what to fix, "timed out progressing" does not."""
+    if health.status not in (HealthStatus.PROGRESSING, HealthStatus.DEGRADED):
         return health
     problems = find_pod_problems(pods)
     if not problems:

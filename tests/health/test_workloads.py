@@ -114,6 +114,18 @@ def test_deployment_pod_problem_turns_rollout_degraded_and_keeps_rollout_text() 
     assert health.details["pod_problems"][0]["reason"] == "ImagePullBackOff"
 
 
+def test_deadline_exceeded_is_explained_by_the_pod_reason() -> None:
+    broken = k8s.pod(
+        "web-7d4b9c-q9z8w",
+        containers=[k8s.waiting("ImagePullBackOff", 'Back-off pulling image "nginx:missing"')],
+    )
+    health = assess(k8s.deployment(3, updated=1, conditions=[DEADLINE]), pods=[broken])
+    assert health.status is D
+    assert "ImagePullBackOff" in health.message
+    assert health.details["rollout"] == 'ReplicaSet "web-7d4b9c" has timed out progressing.'
+    assert health.details["reason"] == "ProgressDeadlineExceeded"
+
+
 def test_pod_problems_do_not_override_paused() -> None:
     broken = k8s.pod(containers=[k8s.waiting("CrashLoopBackOff")])
     assert assess(k8s.deployment(3, ready=2, paused=True), pods=[broken]).status is S

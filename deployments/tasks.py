@@ -1,0 +1,57 @@
+"""Celery tasks: they take ids, re-fetch, and delegate. Safe to run twice."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from deployments.actions.runs import finish
+from deployments.models import Run, RunStatus
+from deployments.run_secrets import unseal
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="deployments.execute_run", acks_late=True, ignore_result=True)
+def execute_run(run_id: int, sealed_secrets: str | None = None) -> None:
+    from deployments.engine import execute
+
+    execute(run_id, unseal(sealed_secrets))
+
+
+@shared_task(name="deployments.reap_lost_runs", ignore_result=True)
+def reap_lost_runs() -> int:
+    """Fail running runs whose worker stopped renewing the lease ("worker lost")."""
+    now = timezone.now()
+    reaped = 0
+    for run_id in Run.objects.filter(
+        status=RunStatus.RUNNING, lease_expires_at__lt=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = (
+                Run.objects.select_for_update().select_related("workflow", "version").get(pk=run_id)
+            )
+            if run.status != RunStatus.RUNNING or not run.lease_expires_at:
+                continue
+            if run.lease_expires_at >= now:
+                continue
+            lapsed = (now - run.lease_expires_at).total_seconds()
+            try:
+                finish(
+                    run,
+                    "fail",
+                    f"worker lost: its lease expired {lapsed:.0f}s ago "
+                    f"(at {run.lease_expires_at.isoformat()}); re-run to converge",
+                )
+                reaped += 1
+            except ConcurrentTransition:
+                continue
+    if reaped:
+        log.warning("failed %s run(s) whose worker was lost", reaped)
+    return reaped
+
+
+REAP_INTERVAL = timedelta(seconds=15)
