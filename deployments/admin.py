@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from deployments.models import Event, NodeState, Run, RunLog
+from deployments.models import Event, ExecSession, NodeState, Run, RunLog
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,3 +61,11 @@ class EventAdmin(ReadOnlyAdmin):
     list_display = ["id", "type", "topic", "team_id", "created_at"]
     list_filter = ["type"]
     search_fields = ["topic", "type"]
+
+
+@admin.register(ExecSession)
+class ExecSessionAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "user", "workflow", "node_id", "pod", "container",
+                    "duration_ms", "close_reason"]
+    list_filter = ["workflow"]
+    search_fields = ["user__username", "pod", "node_id", "workflow__name"]

@@ -1,4 +1,5 @@
+from deployments.models.audit import ExecSession
 from deployments.models.events import Event
 from deployments.models.runs import NodeState, Run, RunLog, RunStatus, TriggeredBy
 
-__all__ = ["Event", "NodeState", "Run", "RunLog", "RunStatus", "TriggeredBy"]
+__all__ = ["Event", "ExecSession", "NodeState", "Run", "RunLog", "RunStatus", "TriggeredBy"]

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from workflows.fields import EncryptedJSONField
 from workflows.models.clusters import Cluster
 from workflows.models.teams import Team
 
@@ -32,6 +33,11 @@ class Workflow(ConcurrentTransitionMixin, models.Model):
     success_count = models.PositiveIntegerField(default=0)
     failure_count = models.PositiveIntegerField(default=0)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # Triggers: a cron expression run by Celery beat, and a webhook whose token is the URL and
+    # whose secret signs the body (HMAC-SHA256). The secret is stored encrypted.
+    schedule = models.CharField(max_length=120, blank=True, default="")
+    webhook_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    webhook_secret = EncryptedJSONField(blank=True, default=dict)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
