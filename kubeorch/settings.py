@@ -183,6 +183,9 @@ KUBEORCH_RUN_POLL_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_SECONDS", 1.
 # How long every node must stay healthy before a run completes (a crashing app is briefly Ready).
 KUBEORCH_RUN_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_RUN_SETTLE_SECONDS", 5))
 
+# Server-sent events: a comment line this often keeps proxies from closing an idle stream.
+KUBEORCH_SSE_HEARTBEAT_SECONDS = float(os.environ.get("KUBEORCH_SSE_HEARTBEAT_SECONDS", 15))
+
 # The sandbox cluster: the embedded default cluster, a local Kubernetes API server.
 KUBEORCH_SANDBOX = env_bool("KUBEORCH_SANDBOX", True)
 KUBEORCH_SANDBOX_KUBECONFIG = DATA_DIR / "sandbox.kubeconfig"
