@@ -3,7 +3,7 @@ import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeTypes,
   type OnConnectStart, type IsValidConnection,
 } from "@xyflow/react";
-import { useCallback, useMemo, type DragEvent } from "react";
+import { useCallback, useMemo, useState, type DragEvent } from "react";
 import { connectionProblem, validSources, validTargets } from "../graph/connections";
 import { kindView } from "../kinds/registry";
 import { useConnecting } from "../store/connecting";
@@ -23,6 +23,7 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
   const edgeErrors = useWorkflow((state) => state.serverErrors.byEdge);
   const setValid = useConnecting((state) => state.setValid);
   const flow = useReactFlow();
+  const [initialHasNodes] = useState(() => store.getState().nodes.length > 0);
 
   const nodeTypes = useMemo<NodeTypes>(
     () => Object.fromEntries([...catalog.kinds.map((kind) => kind.kind), "default"].map((kind) => [kind, NodeCard])),
@@ -92,7 +93,9 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
         multiSelectionKeyCode={["Meta", "Control", "Shift"]}
         onlyRenderVisibleElements={shownNodes.length > 150}
         minZoom={0.05}
-        fitView
+        fitView={initialHasNodes}
+        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
+        defaultViewport={{ x: 40, y: 40, zoom: 1 }}
         proOptions={{ hideAttribution: true }}
         aria-label="Workflow canvas"
       >

@@ -1,6 +1,7 @@
 /** The canvas editor of one workflow. */
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { ApiError, errorMessage } from "../api/client";
 import { api } from "../api/endpoints";
 import type { Workflow } from "../api/types";
@@ -71,7 +72,7 @@ function SaveIndicator() {
 
 function RunControls({ onRun, onCancel, busy }: { onRun(): void; onCancel(): void; busy: boolean }) {
   const run = useWorkflow((state) => state.run);
-  const progress = useWorkflow((state) => runProgress(state));
+  const progress = useWorkflow(useShallow((state) => runProgress(state)));
   const active = run !== null && !TERMINAL_RUN_STATUSES.has(run.status);
   const percent = progress.total ? Math.round((progress.healthy / progress.total) * 100) : 0;
   return (
