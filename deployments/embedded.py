@@ -7,6 +7,7 @@ import threading
 
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 
 from kubeorch.celery import app
 
@@ -24,5 +25,6 @@ def start_embedded_worker(concurrency: int = 4) -> None:
     # start_worker is a context manager; entering it starts the worker thread, which then lives
     # as long as the process (a daemon thread).
     worker.__enter__()
-    # Beat sends the periodic tasks (the lost-run reaper, schedules) to the same broker.
-    EmbeddedService(app, thread=True).start()
+    # Beat sends the periodic tasks (the lost-run reaper, schedules) to the same broker. The
+    # service ignores beat_scheduler unless told, and would fall back to a file in the cwd.
+    EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER).start()

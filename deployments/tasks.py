@@ -1,15 +1,13 @@
 """Celery tasks: they take ids, re-fetch, and delegate. Safe to run twice."""
 
 import logging
-from datetime import timedelta
-
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from deployments.actions.runs import finish
-from deployments.models import Run, RunStatus
+from deployments.models import Run, RunStatus, TriggeredBy
 from deployments.run_secrets import unseal
 
 log = logging.getLogger(__name__)
@@ -54,4 +52,26 @@ def reap_lost_runs() -> int:
     return reaped
 
 
-REAP_INTERVAL = timedelta(seconds=15)
+@shared_task(name="deployments.run_scheduled", ignore_result=True)
+def run_scheduled(workflow_id: int) -> str:
+    """Beat's cron tick: start a run unless one is active or the workflow cannot run."""
+    from deployments.actions.runs import start_run
+    from kubeorch.errors import KubeOrchError
+    from workflows.models import Workflow
+
+    workflow = Workflow.objects.filter(pk=workflow_id).first()
+    if workflow is None or not workflow.schedule:
+        return "no schedule"
+    try:
+        run = start_run(None, workflow, {"schedule": workflow.schedule}, TriggeredBy.SCHEDULE)
+    except KubeOrchError as exc:
+        log.info("scheduled run of workflow %s skipped: %s", workflow_id, exc.message)
+        return f"skipped: {exc.message}"
+    return f"run {run.pk}"
+
+
+@shared_task(name="deployments.teardown_workflow", acks_late=True, ignore_result=True)
+def teardown_workflow(workflow_id: int) -> None:
+    from deployments.teardown import teardown
+
+    teardown(workflow_id)

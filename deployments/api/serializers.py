@@ -103,3 +103,10 @@ class RunStartedSerializer(serializers.Serializer):
 class WorkflowStatusSerializer(serializers.Serializer):
     run = RunSerializer(allow_null=True)
     nodes = serializers.DictField(child=NodeStateSerializer())
+
+
+class WebhookSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="POST here to start a run")
+    secret = serializers.CharField(help_text="Shown once. Sign the raw body with HMAC-SHA256.")
+    signature_header = serializers.CharField()
+    signature_format = serializers.CharField()

@@ -51,7 +51,14 @@ def create_workflow(
     require(actor, team.id, WRITE, "workflows")
     nodes, edges = nodes or [], edges or []
     check_graph(nodes, edges, fields.get("namespace") or "default")
-    return Workflow.objects.create(team=team, nodes=nodes, edges=edges, created_by=actor, **fields)
+    workflow = Workflow.objects.create(
+        team=team, nodes=nodes, edges=edges, created_by=actor, **fields
+    )
+    if workflow.schedule:
+        from deployments.triggers import sync_schedule
+
+        sync_schedule(workflow)
+    return workflow
 
 
 @transaction.atomic
@@ -62,6 +69,10 @@ def update_workflow(actor: Any, workflow: Workflow, **fields: Any) -> Workflow:
     for key, value in fields.items():
         setattr(workflow, key, value)
     workflow.save()
+    if "schedule" in fields:
+        from deployments.triggers import sync_schedule
+
+        sync_schedule(workflow)
     return workflow
 
 
@@ -122,11 +133,25 @@ def publish(actor: Any, workflow: Workflow) -> Workflow:
 
 
 def archive(actor: Any, workflow: Workflow) -> Workflow:
-    return transition(actor, workflow, "archive")
+    """Archive and tear down what the workflow created (after commit, in a worker)."""
+    from deployments.actions.runs import refuse_if_active
+
+    refuse_if_active(workflow)
+    return transition(actor, workflow, "archive", after=_after_archive)
+
+
+def _after_archive(workflow: Workflow) -> None:
+    from deployments.tasks import teardown_workflow
+    from deployments.triggers import sync_schedule
+
+    sync_schedule(workflow)  # an archived workflow's schedule is paused
+    transaction.on_commit(lambda: teardown_workflow.delay(workflow.pk))
 
 
 def to_draft(actor: Any, workflow: Workflow) -> Workflow:
-    return transition(actor, workflow, "to_draft")
+    from deployments.triggers import sync_schedule
+
+    return transition(actor, workflow, "to_draft", after=sync_schedule)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ import yaml
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from workflows.kinds.validators import is_cron_schedule
 from workflows.models import (
     Cluster,
     ConnectionKind,
@@ -163,6 +164,11 @@ class WorkflowSerializer(serializers.ModelSerializer):
             },
         }
     )(LastRunField)(source="*", read_only=True)
+    schedule = serializers.CharField(
+        max_length=120, required=False, allow_blank=True,
+        help_text='Cron expression (UTC, e.g. "0 3 * * *" or "@daily") to run on; "" for none.',
+    )
+    webhook_enabled = serializers.SerializerMethodField()
     nodes = serializers.JSONField(required=False, help_text="React Flow nodes; see /templates")
     edges = serializers.JSONField(required=False)
 
@@ -184,6 +190,8 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "failure_count",
             "last_run_at",
             "last_run",
+            "schedule",
+            "webhook_enabled",
             "created_by",
             "created_at",
             "updated_at",
@@ -198,6 +206,17 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_webhook_enabled(self, workflow: Workflow) -> bool:
+        return bool(workflow.webhook_token)
+
+    def validate_schedule(self, value: str) -> str:
+        value = value.strip()
+        if value and not is_cron_schedule(value):
+            raise serializers.ValidationError(
+                'must be a 5-field cron expression ("m h dom mon dow") or a macro like @daily'
+            )
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         team = attrs.get("team") or getattr(self.instance, "team", None)
