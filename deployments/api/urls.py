@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from deployments.api import views
+from deployments.api import diagnostics_views, stream_views, trigger_views, views
 from kubeorch.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
@@ -32,5 +32,29 @@ urlpatterns = [
         name="workflow-status",
     ),
     re_path(r"^runs/(?P<pk>\d+)/cancel/?$", views.CancelRunView.as_view(), name="run-cancel"),
+    re_path(r"^workflows/(?P<workflow_pk>\d+)/webhook/?$",
+            trigger_views.WorkflowWebhookView.as_view(), name="workflow-webhook"),
+    re_path(r"^hooks/(?P<token>[A-Za-z0-9_-]+)/?$", trigger_views.HookView.as_view(),
+            name="hook"),
+    re_path(
+        r"^workflows/(?P<workflow_pk>\d+)/nodes/(?P<node_id>[^/]+)/pods/?$",
+        stream_views.NodePodsView.as_view(),
+        name="workflow-node-pods",
+    ),
+    re_path(
+        r"^workflows/(?P<workflow_pk>\d+)/nodes/(?P<node_id>[^/]+)/logs/?$",
+        stream_views.NodeLogsView.as_view(),
+        name="workflow-node-logs",
+    ),
+    re_path(
+        r"^workflows/(?P<workflow_pk>\d+)/nodes/(?P<node_id>[^/]+)/diagnostics/?$",
+        diagnostics_views.NodeDiagnosticsView.as_view(),
+        name="workflow-node-diagnostics",
+    ),
+    re_path(
+        r"^workflows/(?P<workflow_pk>\d+)/nodes/(?P<node_id>[^/]+)/diagnostics/fix/?$",
+        diagnostics_views.NodeDiagnosticsFixView.as_view(),
+        name="workflow-node-diagnostics-fix",
+    ),
     *router.urls,
 ]
