@@ -243,7 +243,7 @@ function Editor({ initial }: { initial: Workflow }) {
         <h1 className="workflow-name">{initial.name}</h1>
         <span className={`status status-${status}`} aria-label={`Workflow status ${status}`}>{status}</span>
         <SaveIndicator />
-        <span className={`live live-${live.state}`} role="status" title={live.detail}>{live.state === "live" ? "● Live" : live.state === "closed" ? `○ Offline${live.detail ? `: ${live.detail}` : ""}` : "◌ Reconnecting…"}</span>
+        <span className={`live live-${live.state}`} role="status" title={live.detail}>{live.state === "live" ? "● Live" : live.state === "closed" ? `○ Offline${live.detail ? `: ${live.detail}` : ""}` : live.state === "connecting" ? "◌ Connecting…" : `◌ Reconnecting…${live.detail ? ` (${live.detail})` : ""}`}</span>
         <div className="toolbar" role="toolbar" aria-label="Canvas actions">
           <button type="button" onClick={() => store.getState().undo()} aria-label="Undo (Ctrl+Z)" disabled={readOnly}>↶</button>
           <button type="button" onClick={() => store.getState().redo()} aria-label="Redo (Ctrl+Shift+Z)" disabled={readOnly}>↷</button>
