@@ -12,7 +12,14 @@ from typing import Any
 import yaml
 
 from . import deletion, discovery
-from .errors import ApiError, bad_request, method_not_allowed, path_not_found, unauthorized
+from .errors import (
+    ApiError,
+    bad_request,
+    method_not_allowed,
+    path_not_found,
+    unauthorized,
+    unsupported_media_type,
+)
 from .httpbase import BaseHandler, StreamClosed
 from .resources import ResourceType
 from .routing import Route, parse_route
@@ -158,6 +165,10 @@ class Handler(BaseHandler):
     def decode_body(self) -> Any:
         raw = self.read_body()
         content_type = self.headers.get("Content-Type", "application/json")
+        if "protobuf" in content_type:
+            # A real API server decodes protobuf; the sandbox only speaks JSON and YAML, and
+            # answers as an API server does for a type it cannot decode: clients then use JSON.
+            raise unsupported_media_type(content_type)
         try:
             if "yaml" in content_type:
                 return yaml.safe_load(raw.decode())

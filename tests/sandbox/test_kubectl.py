@@ -83,3 +83,17 @@ def test_kubectl_reports_api_errors(sandbox: SandboxCluster, sandbox_namespace: 
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 1
     assert 'deployments.apps "nope" not found' in result.stderr
+
+
+def test_protobuf_bodies_get_a_clear_415(sandbox, tmp_path):
+    """kubectl's typed create sends protobuf, which the sandbox does not decode: the user gets
+    the API server's 415 naming the formats it accepts, not a JSON parse error."""
+    import subprocess
+
+    result = subprocess.run(
+        ["kubectl", "--kubeconfig", str(sandbox.kubeconfig_path), "create", "namespace",
+         "from-protobuf"], capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 1
+    assert "UnsupportedMediaType" in result.stderr
+    assert "application/apply-patch+yaml" in result.stderr
