@@ -285,6 +285,7 @@ class CanvasBrowserTests(ChannelsLiveServerTestCase):
         panel.get_by_text("Restored version 1").wait_for()
         self.node("configmap").wait_for()
         assert self.node("service").count() == 0
+        page.get_by_role("button", name="Versions", exact=True).click()  # back to node settings
         self.select("deployment")
         image = page.get_by_role("region", name="Deployment settings").get_by_label("Image *")
         assert image.input_value() == "app:1"
