@@ -39,6 +39,9 @@ def _related(client: ClusterClient, obj: RenderedObject, live: dict) -> list[dic
     if obj.k8s_kind == "Service":
         endpoints = client.get("v1", "Endpoints", obj.name, obj.namespace)
         return [endpoints] if endpoints else []
+    if obj.k8s_kind == "Ingress":
+        services = client.list("v1", "Service", namespace=obj.namespace)
+        return [{"kind": "ServiceList", "items": services}]
     if obj.k8s_kind == "CronJob":
         return client.list("batch/v1", "Job", namespace=obj.namespace)
     if obj.k8s_kind == "PersistentVolumeClaim":

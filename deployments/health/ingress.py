@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .fields import as_list, as_map, dig, spec
-from .model import Context, Health, healthy, progressing
+from .model import Context, Health, degraded, healthy, progressing
 from .registry import register
 from .service import load_balancer_addresses
 
@@ -53,9 +53,38 @@ def _details(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _backend_services(obj: Mapping[str, Any]) -> list[str]:
+    sp = spec(obj)
+    backends = [as_map(sp.get("defaultBackend") or sp.get("backend"))]
+    for rule in map(as_map, as_list(sp.get("rules"))):
+        backends += [as_map(as_map(p).get("backend")) for p in as_list(dig(rule, "http", "paths"))]
+    names = [as_map(b.get("service")).get("name") or b.get("serviceName") for b in backends]
+    return sorted({str(n) for n in names if n})
+
+
+def _missing_backends(obj: Mapping[str, Any], ctx: Context) -> list[str] | None:
+    """Backends naming a Service that does not exist; None when the caller did not pass the
+    namespace's ServiceList (then this was not checked)."""
+    lists = ctx.related_of_kind("ServiceList")
+    if not lists:
+        return None
+    existing = {
+        dig(item, "metadata", "name") for lst in lists for item in as_list(lst.get("items"))
+    }
+    return [name for name in _backend_services(obj) if name not in existing]
+
+
 @register("Ingress", "networking.k8s.io", "extensions")
 def assess_ingress(obj: Mapping[str, Any], ctx: Context) -> Health:
     d = _details(obj)
+    missing = _missing_backends(obj, ctx)
+    if missing:
+        return degraded(
+            f"backend service{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found",
+            reason="BackendServiceMissing",
+            missing_backends=missing,
+            **d,
+        )
     hosts = ", ".join(d["hosts"]) or "no hosts"
     if d["addresses"]:
         return healthy(f"{hosts} at {', '.join(d['addresses'])}", **d)
