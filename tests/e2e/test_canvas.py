@@ -271,6 +271,8 @@ class CanvasBrowserTests(ChannelsLiveServerTestCase):
         assert page.locator(".react-flow__node.diff-added").count() == 1
         assert page.locator(".react-flow__node.diff-removed").count() == 1
         assert page.locator(".react-flow__node.diff-modified").count() == 1
+        for change in ("added", "removed", "modified"):
+            page.locator(f".react-flow__node.diff-{change} .node-card").wait_for(state="visible")
         colour = page.locator(".react-flow__node.diff-added .node-card").evaluate(
             "el => getComputedStyle(el).borderTopColor"
         )

@@ -1,9 +1,9 @@
 /** The React Flow canvas: drop from the palette, typed connections, minimap, zoom and fit. */
 import {
-  Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeTypes,
+  applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeChange, type NodeTypes,
   type OnConnectStart, type IsValidConnection,
 } from "@xyflow/react";
-import { useCallback, useMemo, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
 import { connectionProblem, validSources, validTargets } from "../graph/connections";
 import { kindView } from "../kinds/registry";
 import { useConnecting } from "../store/connecting";
@@ -25,18 +25,32 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
   const flow = useReactFlow();
   const [initialHasNodes] = useState(() => store.getState().nodes.length > 0);
 
+  // Entering or leaving a comparison swaps the graph on screen: bring all of it into view.
+  useEffect(() => {
+    const frame = window.setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2, duration: 200 }), 60);
+    return () => window.clearTimeout(frame);
+  }, [diff, flow]);
+
   const nodeTypes = useMemo<NodeTypes>(
     () => Object.fromEntries([...catalog.kinds.map((kind) => kind.kind), "default"].map((kind) => [kind, NodeCard])),
     [catalog],
   );
 
-  const shownNodes = useMemo<FlowNode[]>(() => {
-    if (!diff) return nodes;
-    return diff.nodes.map((node) => ({
-      id: node.id, type: node.type, position: node.position, data: node.data,
-      className: `diff-${node.change}`, draggable: false, connectable: false,
-    }));
-  }, [diff, nodes]);
+  // Diff nodes live here (not in the store) so React Flow can measure and select them.
+  const [diffNodes, setDiffNodes] = useState<FlowNode[]>([]);
+  useEffect(() => {
+    setDiffNodes(
+      diff?.nodes.map((node) => ({
+        id: node.id, type: node.type, position: node.position, data: node.data,
+        className: `diff-${node.change}`, draggable: false, connectable: false,
+      })) ?? [],
+    );
+  }, [diff]);
+  const shownNodes = diff ? diffNodes : nodes;
+  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    if (store.getState().diff) setDiffNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
+    else store.getState().onNodesChange(changes);
+  }, [store]);
 
   const shownEdges = useMemo<Edge[]>(() => {
     if (diff) {
@@ -81,7 +95,7 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
         nodes={shownNodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
-        onNodesChange={(changes) => store.getState().onNodesChange(changes)}
+        onNodesChange={onNodesChange}
         onEdgesChange={(changes) => store.getState().onEdgesChange(changes)}
         onConnect={onConnect}
         onConnectStart={onConnectStart}
