@@ -255,3 +255,17 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
     assert result.edges == []
     assert any("cannot connect a PersistentVolumeClaim to a cronjob" in w
                for w in result.warnings)
+
+
+def test_control_characters_are_a_yaml_error() -> None:
+    [(path, message)] = errors_of("\x08kind: x\n")
+    assert path == "yaml" and "unacceptable character #x0008" in message
+
+
+def test_yaml_only_values_become_json_strings() -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {1: a}\n" \
+           "  annotations: {example.com/when: 2026-10-01}\ndata: {true: yes, 2: 3}\n"
+    config = data_of(imported(text), "configmap", "c")
+    assert config["labels"] == {"1": "a"}
+    assert config["annotations"] == {"example.com/when": "2026-10-01"}
+    assert config["data"] == {"true": "true", "2": "3"}

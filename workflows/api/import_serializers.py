@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workflows.api.serializers import VisibleTeamField, WorkflowSerializer, validate_namespace
@@ -12,6 +14,12 @@ from workflows.permissions import scoped
 MAX_YAML_CHARS = 2_000_000
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class TeamIdField(VisibleTeamField):
+    """A team id (typed for the schema: a plain Serializer has no model to derive it from)."""
+
+
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleClusterField(serializers.PrimaryKeyRelatedField):
     """A cluster of one of the user's teams: other teams' clusters do not exist here."""
 
@@ -24,7 +32,7 @@ class PlacementSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
-    team = VisibleTeamField(required=False, help_text="Default: your personal team.")
+    team = TeamIdField(required=False, help_text="Default: your personal team.")
     cluster = VisibleClusterField(
         required=False, allow_null=True, help_text="Default: the team's first cluster."
     )

@@ -171,9 +171,21 @@ def _claim_object(sts: K8sObject, body: dict[str, Any], template: dict[str, Any]
               if k not in (NAME_LABEL, MANAGED_BY_LABEL)}
     if labels:
         metadata["labels"] = labels
-    pod_spec = body.setdefault("spec", {}).setdefault("template", {}).setdefault("spec", {})
-    pod_spec.setdefault("volumes", []).append(
+    _editable_volumes(body).append(
         {"name": volume, "persistentVolumeClaim": {"claimName": claim_name}})
     claim_body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata,
                   "spec": as_dict(template.get("spec"))}
     return K8sObject(sts.document, sts.line, claim_body)
+
+
+def _editable_volumes(body: dict[str, Any]) -> list[Any]:
+    """The pod template's volume list in ``body`` (a copy), created where missing."""
+    level: dict[str, Any] = body
+    for key in ("spec", "template", "spec"):
+        if not isinstance(level.get(key), dict):
+            level[key] = {}
+        level = level[key]
+    if not isinstance(level.get("volumes"), list):
+        level["volumes"] = []
+    volumes: list[Any] = level["volumes"]
+    return volumes

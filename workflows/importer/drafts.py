@@ -93,7 +93,7 @@ def user_labels(obj: K8sObject, labels: Mapping[str, Any], notes: Notes) -> dict
         if key in (NAME_LABEL, MANAGED_BY_LABEL):
             notes.replaced_labels.add(key)
             continue
-        text = _scalar_text(value)
+        text = scalar_text(value)
         if not v.is_label_key(key) or not v.is_label_value(text):
             notes.add(obj.label, f"dropped the invalid label {key}={text!r}")
             continue
@@ -117,11 +117,12 @@ def _annotations(obj: K8sObject, annotations: Mapping[str, Any], notes: Notes) -
         if not isinstance(key, str) or not v.is_label_key(key):
             notes.add(obj.label, f"dropped the annotation {key!r}: not a valid annotation key")
             continue
-        kept[key] = _scalar_text(value)
+        kept[key] = scalar_text(value)
     return kept
 
 
-def _scalar_text(value: Any) -> str:
+def scalar_text(value: Any) -> str:
+    """YAML scalars as Kubernetes would read their text (`true`, not Python's `True`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)

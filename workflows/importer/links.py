@@ -72,14 +72,11 @@ def infer_edges(drafts: list[Draft], notes: Notes) -> list[tuple[str, str]]:
 
 
 def _link_pod(linker: Linker, workload: Draft) -> None:
-    mounts = {as_dict(m).get("name"): as_dict(m)
-              for m in as_list(workload.container.get("volumeMounts"))}
-    devices = {as_dict(d).get("name"): as_dict(d)
-               for d in as_list(workload.container.get("volumeDevices"))}
-    for raw in as_list(workload.pod_spec.get("volumes")):
-        volume = as_dict(raw)
-        _link_volume(linker, workload, volume, mounts.get(volume.get("name")),
-                     devices.get(volume.get("name")))
+    mounts = _by_name(workload.container.get("volumeMounts"))
+    devices = _by_name(workload.container.get("volumeDevices"))
+    for volume in _by_name(workload.pod_spec.get("volumes")).values():
+        _link_volume(linker, workload, volume, mounts.get(volume["name"]),
+                     devices.get(volume["name"]))
     for raw in as_list(workload.container.get("envFrom")):
         entry = as_dict(raw)
         for ref_key, type_id in _ENV_FROM_KINDS.items():
@@ -92,6 +89,12 @@ def _link_pod(linker: Linker, workload: Draft) -> None:
                     use.env_from = True
     for type_id, name in env_references(workload.container):
         _use(linker, workload, type_id, name)
+
+
+def _by_name(items: Any) -> dict[str, dict[str, Any]]:
+    """Named entries (volumes, mounts) by name; entries without a usable name are ignored."""
+    entries = (as_dict(item) for item in as_list(items))
+    return {entry["name"]: entry for entry in entries if isinstance(entry.get("name"), str)}
 
 
 def _link_volume(

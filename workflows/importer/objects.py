@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from workflows.importer.documents import K8sObject
-from workflows.importer.drafts import Notes, as_dict, as_list, quantity_text
+from workflows.importer.drafts import Notes, as_dict, as_list, quantity_text, scalar_text
 from workflows.importer.pods import container_data, first_container, template_of
 from workflows.kinds.secret import RUNTIME_KEYS_ANNOTATION
 
@@ -215,8 +215,7 @@ def _policy_port(port: Mapping[str, Any]) -> dict[str, Any]:
 
 def _configmap(obj: K8sObject, spec: dict[str, Any], notes: Notes) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    values = {str(k): "" if val is None else str(val)
-              for k, val in as_dict(obj.body.get("data")).items()}
+    values = {str(k): scalar_text(val) for k, val in as_dict(obj.body.get("data")).items()}
     if values:
         data["data"] = values
     if obj.body.get("binaryData"):
@@ -234,7 +233,8 @@ def _secret(obj: K8sObject, spec: dict[str, Any], notes: Notes) -> dict[str, Any
         return None
     # The values are the user's own: they are kept (the API and UI mask them).
     values = _decoded(obj, as_dict(obj.body.get("data")), notes)
-    values.update({str(k): str(val) for k, val in as_dict(obj.body.get("stringData")).items()})
+    values.update({str(k): scalar_text(val)
+                   for k, val in as_dict(obj.body.get("stringData")).items()})
     data: dict[str, Any] = {"secretType": secret_type}
     if values:
         data["data"] = values
