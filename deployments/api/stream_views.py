@@ -13,7 +13,7 @@ from django.db import connection
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -128,7 +128,8 @@ class NodeLogsView(AsyncAPIView):
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     @extend_schema(
-        parameters=[LogQuerySerializer],
+        # `format` would come from the two renderers; the stream has one representation.
+        parameters=[LogQuerySerializer, OpenApiParameter("format", exclude=True)],
         responses={
             (200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, SSE_DESCRIPTION),
             400: OpenApiResponse(description="Bad options, or the API server refused them."),

@@ -62,22 +62,24 @@ def deploy(alice: Any, team: Any, on_sandbox: Any) -> Callable[..., Deployed]:
             alice, team=team, name=f"w-{namespace}", nodes=list(nodes), edges=[],
             namespace=namespace, cluster=team.clusters.get(),
         )
+        assert workflow.cluster is not None
         client = client_for(workflow.cluster)
         client.ensure_namespace(namespace)
         client.apply_many([obj.manifest for obj in render_workflow(workflow)])
         deployed = Deployed(workflow, namespace, client)
         for spec in nodes if wait else ():
             if spec["type"] == "deployment":
-                wanted = spec["data"].get("replicas", 1)
-                wait_for(
-                    lambda spec=spec, wanted=wanted: len(
-                        [p for p in deployed.pods(spec["id"]) if _ready(p)]
-                    ) == wanted,
-                    what=f"{wanted} ready pods of {spec['id']}",
-                )
+                _wait_ready(deployed, spec["id"], spec["data"].get("replicas", 1))
         return deployed
 
     return deploy_nodes
+
+
+def _wait_ready(deployed: Deployed, node_id: str, wanted: int) -> None:
+    def ready_count() -> bool:
+        return len([p for p in deployed.pods(node_id) if _ready(p)]) == wanted
+
+    wait_for(ready_count, what=f"{wanted} ready pods of {node_id}")
 
 
 @pytest.fixture

@@ -170,8 +170,12 @@ def _rendered(deployed: Any) -> list:
     return render_workflow(deployed.workflow)
 
 
+def _statuses(pod: dict) -> list[dict]:
+    return (pod.get("status") or {}).get("containerStatuses") or []
+
+
 def _running(pod: dict) -> bool:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    statuses = _statuses(pod)
     return bool(statuses) and all("running" in (s.get("state") or {}) for s in statuses)
 
 
@@ -203,7 +207,13 @@ async def test_follow_streams_new_lines_from_every_pod_and_stops_on_disconnect(
 async def test_follow_ends_when_every_container_ended(deploy, tokens):
     job = node("job", "job", name="once", image="busybox:1.36")
     deployed = await sync_to_async(deploy)(job, wait=False)
-    await sync_to_async(wait_for)(lambda: deployed.pods("job"), what="the job's pod")
+
+    def started() -> bool:  # a container still waiting to start has no log yet (400)
+        pods = deployed.pods("job")
+        states = [s.get("state") or {} for p in pods for s in _statuses(p)]
+        return bool(states) and all("waiting" not in state for state in states)
+
+    await sync_to_async(wait_for)(started, what="the job's container to start")
     client = SSEClient(logs_path(deployed, "job", "follow=1"), tokens["alice"])
     assert await client.connect() == 200
     events = await client.events_until_end(timeout=30)
