@@ -9,7 +9,7 @@ from typing import Any
 from deployments.diagnostics.amounts import MI, memory_text, quantity
 from deployments.diagnostics.evidence import events_view
 from deployments.diagnostics.history import last_healthy
-from deployments.diagnostics.model import Check, Fix, PatchOp, error, node_path, passed
+from deployments.diagnostics.model import Check, Fix, PatchOp, error, node_path, passed, warn
 from deployments.diagnostics.podstate import ContainerState, matching, previous_logs
 from deployments.diagnostics.registry import WORKLOADS, register
 from deployments.diagnostics.subject import Subject
@@ -26,12 +26,16 @@ def _oom(state: ContainerState) -> bool:
     return not state.ready and state.terminated.get("reason") == OOM_KILLED
 
 
-def _crashing(state: ContainerState) -> bool:
+def _crashed(state: ContainerState) -> bool:
+    """Restarted after a failing exit (a crash loop is caught between crashes, too)."""
     if _oom(state):
         return False  # its own check, with its own fix
     looping = state.waiting.get("reason") == "CrashLoopBackOff"
-    died = state.restarts > 0 and as_int(state.terminated.get("exitCode")) != 0
-    return looping or (died and not state.ready)
+    return looping or (state.restarts > 0 and as_int(state.terminated.get("exitCode")) != 0)
+
+
+def _down(state: ContainerState) -> bool:
+    return state.waiting.get("reason") == "CrashLoopBackOff" or not state.ready
 
 
 def _crash_evidence(subject: Subject, states: list[ContainerState]) -> dict[str, Any]:
@@ -54,20 +58,19 @@ def _crash_evidence(subject: Subject, states: list[ContainerState]) -> dict[str,
 def crash_loop(subject: Subject) -> list[Check]:
     if subject.live() is None or not subject.pods():
         return []
-    crashing = matching(subject, _crashing)
-    if not crashing:
+    crashed = matching(subject, _crashed)
+    if not crashed:
         return [passed("pods.crashloop", "no container is crash-looping")]
-    evidence = _crash_evidence(subject, crashing)
+    down = [state for state in crashed if _down(state)]
+    evidence = _crash_evidence(subject, down or crashed)
     fix, advice = _revert_process_settings(subject)
-    return [
-        error(
-            "pods.crashloop",
-            f"container {evidence['container']} keeps exiting with code "
-            f"{evidence['exit_code']} ({evidence['restarts']} restarts). {advice}",
-            fix,
-            **evidence,
-        )
-    ]
+    message = (
+        f"container {evidence['container']} exited with code {evidence['exit_code']} "
+        f"({evidence['restarts']} restarts). {advice}"
+    )
+    # Up again right now (between two crashes, or recovered): say so rather than hide it.
+    report = error if down else warn
+    return [report("pods.crashloop", message, fix, **evidence)]
 
 
 def _revert_process_settings(subject: Subject) -> tuple[Fix | None, str]:

@@ -1,4 +1,5 @@
-"""What this node looked like the last time it ran healthy: the honest source of a revert.
+"""What this node looked like the last time it ran healthy (in a completed run): the honest
+source of a revert.
 
 A guess ("try :latest") can deploy something nobody tested; a version whose run left this
 node healthy is known to work on this cluster.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deployments.health import HealthStatus
-from deployments.models import NodeState
+from deployments.models import NodeState, RunStatus
 from workflows.models import Workflow
 
 # Older healthy runs add nothing once the newest is found; bound the scan anyway.
@@ -25,9 +26,14 @@ class HealthyVersion:
 
 
 def last_healthy(workflow: Workflow, node_id: str, kind: str) -> HealthyVersion | None:
+    # Only completed runs count: a failed run's last recorded state of a node can read healthy
+    # while that very version is what broke it (its old pods were still serving).
     states = (
         NodeState.objects.filter(
-            run__workflow=workflow, node_id=node_id, health=HealthStatus.HEALTHY
+            run__workflow=workflow,
+            run__status=RunStatus.COMPLETED,
+            node_id=node_id,
+            health=HealthStatus.HEALTHY,
         )
         .select_related("run__version")
         .order_by("-run__created_at", "-run_id")[:MAX_STATES]

@@ -30,7 +30,14 @@ def image_pull(subject: Subject) -> list[Check]:
     first = failing[0]
     pods = sorted({state.pod_name for state in failing})
     kubelet_message = str(first.waiting.get("message") or "")
-    fix, advice = _known_good_image(subject, image, kubelet_message)
+    events = events_view(subject.events_about("Pod", set(pods)), "Failed", "BackOff")
+    # In back-off the kubelet only says "Back-off pulling image"; the registry's answer is in
+    # the last "Failed to pull image" event.
+    pull_error = next(
+        (str(e["message"]) for e in reversed(events) if "Failed to pull" in str(e["message"])),
+        kubelet_message,
+    )
+    fix, advice = _known_good_image(subject, image, pull_error)
     return [
         error(
             "pods.image",
@@ -41,7 +48,8 @@ def image_pull(subject: Subject) -> list[Check]:
             container=first.container,
             reason=first.waiting.get("reason"),
             kubelet_message=kubelet_message,
-            events=events_view(subject.events_about("Pod", set(pods)), "Failed", "BackOff"),
+            pull_error=pull_error,
+            events=events,
         )
     ]
 
