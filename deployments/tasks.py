@@ -1,6 +1,7 @@
 """Celery tasks: they take ids, re-fetch, and delegate. Safe to run twice."""
 
 import logging
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone

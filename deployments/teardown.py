@@ -18,7 +18,9 @@ def namespaces_of(workflow: Workflow) -> set[str]:
     found = {workflow.namespace}
     for nodes in workflow.versions.values_list("nodes", flat=True):
         for node in nodes or []:
-            namespace = (node.get("data") or {}).get("namespace") if isinstance(node, dict) else None
+            namespace = (
+                (node.get("data") or {}).get("namespace") if isinstance(node, dict) else None
+            )
             if namespace:
                 found.add(namespace)
     return found
@@ -30,15 +32,26 @@ def teardown(workflow_id: int) -> None:
         return
     topic = workflow_topic(workflow.pk)
     try:
-        deleted = prune(client_for(workflow.cluster), workflow.pk, namespaces_of(workflow),
-                        keep=set())
+        deleted = prune(
+            client_for(workflow.cluster), workflow.pk, namespaces_of(workflow), keep=set()
+        )
     except ClusterError as exc:
         log.warning("teardown of workflow %s failed: %s", workflow.pk, exc.message)
-        emit(workflow.team_id, topic, "workflow.teardown_failed",
-             {"workflow_id": workflow.pk, "error": exc.message, "retryable": exc.retryable})
+        emit(
+            workflow.team_id,
+            topic,
+            "workflow.teardown_failed",
+            {"workflow_id": workflow.pk, "error": exc.message, "retryable": exc.retryable},
+        )
         if exc.retryable:
             raise
         return
-    emit(workflow.team_id, topic, "workflow.torn_down",
-         {"workflow_id": workflow.pk,
-          "deleted": [{"kind": k, "namespace": ns, "name": n} for k, ns, n in deleted]})
+    emit(
+        workflow.team_id,
+        topic,
+        "workflow.torn_down",
+        {
+            "workflow_id": workflow.pk,
+            "deleted": [{"kind": k, "namespace": ns, "name": n} for k, ns, n in deleted],
+        },
+    )

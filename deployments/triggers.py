@@ -14,8 +14,8 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from deployments.models import Run, TriggeredBy
-from kubeorch.errors import InvalidInput, NotFound
 from kubeorch.errors import FieldError as E
+from kubeorch.errors import InvalidInput, NotFound
 from workflows.models import Workflow, WorkflowStatus
 from workflows.permissions import WRITE, require
 

@@ -36,6 +36,14 @@ def wave_of(kind: str) -> int:
     return _WAVE_OF[kind]
 
 
+def in_waves(objects: Iterable[RenderedObject]) -> list[list[RenderedObject]]:
+    """Objects grouped by apply wave, first wave first, input order kept within a wave."""
+    waves: dict[int, list[RenderedObject]] = {}
+    for obj in objects:
+        waves.setdefault(wave_of(obj.kind), []).append(obj)
+    return [waves[index] for index in sorted(waves)]
+
+
 @dataclass(frozen=True)
 class RenderedObject:
     node_id: str

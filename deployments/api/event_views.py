@@ -5,7 +5,8 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from rest_framework.authtoken.models import Token
 
 from deployments.events import team_group, topic_group
@@ -38,7 +39,7 @@ def sse_response(events: Any) -> StreamingHttpResponse:
     return response
 
 
-async def workflow_events(request: HttpRequest, workflow_pk: int) -> HttpResponse:
+async def workflow_events(request: HttpRequest, workflow_pk: int) -> HttpResponseBase:
     """Events of one workflow (runs, nodes, logs, status). Resumes after Last-Event-ID."""
     user = await authenticate(request)
     if user is None:
@@ -53,7 +54,7 @@ async def workflow_events(request: HttpRequest, workflow_pk: int) -> HttpRespons
     return sse_response(stream(Q(topic=topic), [topic_group(topic)], cursor))
 
 
-async def all_events(request: HttpRequest) -> HttpResponse:
+async def all_events(request: HttpRequest) -> HttpResponseBase:
     """Every event of every team the user belongs to (runs, artifacts...)."""
     user = await authenticate(request)
     if user is None:

@@ -9,8 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deployments.api import serializers as s
-from deployments.triggers import SIGNATURE_HEADER, BadSignature, disable_webhook, enable_webhook
-from deployments.triggers import run_from_webhook
+from deployments.triggers import (
+    SIGNATURE_HEADER,
+    BadSignature,
+    disable_webhook,
+    enable_webhook,
+    run_from_webhook,
+)
 from workflows.api.views import visible_workflows
 
 

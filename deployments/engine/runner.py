@@ -24,7 +24,7 @@ from deployments.engine.recorder import RunRecorder
 from deployments.health import HealthStatus
 from deployments.models import Run, RunStatus
 from deployments.run_secrets import SecretValues
-from workflows.manifests import InvalidGraphError, RenderedObject, render_manifests, wave_of
+from workflows.manifests import InvalidGraphError, RenderedObject, in_waves, render_manifests
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +164,9 @@ class Execution:
         for namespace in sorted({o.namespace for o in objects}):
             self.checkpoint()
             self.guard(lambda ns=namespace: client.ensure_namespace(ns), f"namespace {namespace}")
-        waves: dict[int, list[RenderedObject]] = defaultdict(list)
-        for obj in objects:
-            waves[wave_of(obj.kind)].append(obj)
-        for index in sorted(waves):
+        for index, wave in enumerate(in_waves(objects)):
             self.checkpoint()
-            self.apply_wave(client, index, waves[index])
+            self.apply_wave(client, index, wave)
 
     def apply_wave(self, client: ClusterClient, index: int, wave: list[RenderedObject]) -> None:
         self.record.log(f"wave {index + 1}: applying {len(wave)} object(s)")
@@ -288,10 +285,12 @@ class SettleTracker:
                 self.degraded_since.pop(node_id, None)
         if all(self._stable(node_id, now) for node_id in statuses):
             return "healthy"
+        # Only a node degraded right now fails the run: one recovering from a crash loop gets
+        # judged at its next degraded observation, and a recovered one is never blamed.
         failed = [
             n
             for n, since in self.degraded_since.items()
-            if now - since >= self.grace and not self._stable(n, now)
+            if now - since >= self.grace and statuses.get(n) == HealthStatus.DEGRADED
         ]
         return failed or None
 

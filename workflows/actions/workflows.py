@@ -12,6 +12,7 @@ from kubeorch.errors import FieldError as E
 from workflows.graph import validate_graph
 from workflows.models import Workflow, WorkflowStatus
 from workflows.permissions import WRITE, require
+from workflows.secret_masking import unmask_nodes
 from workflows.workflow_events import emit_status_changed
 
 
@@ -20,7 +21,11 @@ def lock(workflow: Workflow) -> Workflow:
     return Workflow.objects.select_for_update().get(pk=workflow.pk)
 
 
-def check_graph(nodes: Any, edges: Any, namespace: str) -> None:
+def check_graph(nodes: Any, edges: Any, namespace: str, stored_nodes: Any = None) -> None:
+    """Validate a graph a client sent, first putting back secret values it sent masked."""
+    unmasked = unmask_nodes(nodes, stored_nodes)
+    if unmasked:
+        raise InvalidInput("masked secret values cannot be saved", unmasked)
     errors = validate_graph(
         nodes,
         edges,
@@ -82,7 +87,7 @@ def save_graph(actor: Any, workflow: Workflow, nodes: Any, edges: Any) -> Workfl
     require(actor, workflow.team_id, WRITE, "this workflow")
     workflow = lock(workflow)
     refuse_if_archived(workflow, "save its graph")
-    check_graph(nodes, edges, workflow.namespace)
+    check_graph(nodes, edges, workflow.namespace, stored_nodes=workflow.nodes)
     if nodes == workflow.nodes and edges == workflow.edges:
         return workflow
     old_status = workflow.status
@@ -136,6 +141,7 @@ def archive(actor: Any, workflow: Workflow) -> Workflow:
     """Archive and tear down what the workflow created (after commit, in a worker)."""
     from deployments.actions.runs import refuse_if_active
 
+    require(actor, workflow.team_id, WRITE, "this workflow")  # permission before state
     refuse_if_active(workflow)
     return transition(actor, workflow, "archive", after=_after_archive)
 

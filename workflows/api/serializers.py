@@ -16,6 +16,7 @@ from workflows.models import (
     WorkflowVersion,
 )
 from workflows.permissions import role_in
+from workflows.secret_masking import mask_nodes
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -207,6 +208,12 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def to_representation(self, instance: Workflow) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if "nodes" in data:
+            data["nodes"] = mask_nodes(data["nodes"])  # secret values never leave the server
+        return data
+
     def get_webhook_enabled(self, workflow: Workflow) -> bool:
         return bool(workflow.webhook_token)
 
@@ -285,6 +292,11 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSerializer):
+    def to_representation(self, instance: WorkflowVersion) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["nodes"] = mask_nodes(data["nodes"])
+        return data
+
     class Meta(VersionSerializer.Meta):
         fields = [*VersionSerializer.Meta.fields, "nodes", "edges"]
         read_only_fields = fields

@@ -23,6 +23,7 @@ from workflows.api import serializers as s
 from workflows.compare import compare_graphs
 from workflows.models import Cluster, Membership, Team, Workflow, WorkflowVersion
 from workflows.permissions import scoped, visible_teams
+from workflows.secret_masking import mask_nodes
 
 
 def personal_team(user: Any) -> Team:
@@ -251,7 +252,10 @@ class WorkflowVersionViewSet(viewsets.GenericViewSet):
             if number not in versions:
                 raise NotFound(f"version {number} ({param}) does not exist")
         old, new = versions[numbers["from"]], versions[numbers["to"]]
-        return Response(compare_graphs(old.nodes, old.edges, new.nodes, new.edges))
+        # Masked with a keyed fingerprint: a changed secret shows as changed, never its value.
+        return Response(
+            compare_graphs(mask_nodes(old.nodes), old.edges, mask_nodes(new.nodes), new.edges)
+        )
 
 
 class TemplatesView(APIView):

@@ -4,6 +4,7 @@ the store changes), each pass under the store lock so controllers see a consiste
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -73,9 +74,13 @@ class ControllerManager:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self.ctx.store.changed.clear()
+            started = time.monotonic()
             self.tick()
+            elapsed = time.monotonic() - started
             self.ctx.store.changed.wait(self.tick_seconds)
-            self._stop.wait(self.tick_seconds / 5)  # coalesce bursts of changes
+            # Coalesce bursts of changes, and when ticks get long (many objects) leave the
+            # store lock to API requests at least as long as the controllers held it.
+            self._stop.wait(max(self.tick_seconds / 5, elapsed))
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="sandbox-controllers",

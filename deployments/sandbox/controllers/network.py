@@ -52,9 +52,11 @@ class EndpointsController:
 
     def _subsets(self, svc: Obj) -> list[Obj]:
         selector = {"matchLabels": svc["spec"]["selector"]}
-        pods = [p for p in self.ctx.store.list(R.PODS, svc["metadata"]["namespace"])[0]
-                if is_active(p) and dig(p, "status", "podIP")
-                and selector_matches(selector, p["metadata"].get("labels") or {})]
+        def selected(pod: Obj) -> bool:
+            return bool(is_active(pod) and dig(pod, "status", "podIP")
+                        and selector_matches(selector, pod["metadata"].get("labels") or {}))
+
+        pods = self.ctx.store.list(R.PODS, svc["metadata"]["namespace"], selected)[0]
         ready = [_address(p) for p in pods if is_ready(p)]
         not_ready = [_address(p) for p in pods if not is_ready(p)]
         if not pods:

@@ -15,9 +15,15 @@ _COUNTER = itertools.count(1)
 
 def owned(ctx: Context, rt: R.ResourceType, owner: Obj) -> list[Obj]:
     uid = owner["metadata"]["uid"]
-    items, _ = ctx.store.list(rt, owner["metadata"].get("namespace"))
-    return [o for o in items if any(ref.get("uid") == uid and ref.get("controller")
-                                    for ref in o["metadata"].get("ownerReferences", []))]
+
+    def controlled(obj: Obj) -> bool:
+        return any(ref.get("uid") == uid and ref.get("controller")
+                   for ref in obj["metadata"].get("ownerReferences", []))
+
+    # Filter before the store copies: copying every pod of the namespace per owner made each
+    # controller tick quadratic in the number of pods.
+    items, _ = ctx.store.list(rt, owner["metadata"].get("namespace"), controlled)
+    return items
 
 
 def is_ready(pod: Obj) -> bool:

@@ -1,0 +1,80 @@
+"""Secret values in a graph never leave the server in plain text.
+
+Fields a kind marks `x-kubeorch-secret` (a Secret node's `data`) are replaced in API output by
+`********:<fingerprint>`: a keyed HMAC prefix, so a compare still shows that a value changed
+without revealing it. A save that sends a mask back keeps the stored value it stands for.
+"""
+
+import copy
+import hashlib
+import hmac
+import re
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+
+from kubeorch.errors import FieldError
+from workflows.kinds import KINDS
+from workflows.kinds.schema import SECRET_MARKER
+
+MASK = re.compile(r"^\*{8}:[0-9a-f]{8}$")
+
+
+@cache
+def secret_fields(kind: str) -> tuple[str, ...]:
+    """Top-level data fields of a kind whose values are secret maps."""
+    node_kind = KINDS.get(kind)
+    if node_kind is None:
+        return ()
+    properties = node_kind.schema.get("properties", {})
+    return tuple(name for name, spec in properties.items() if spec.get(SECRET_MARKER))
+
+
+def mask_value(value: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return f"********:{digest[:8]}"
+
+
+def _secret_maps(node: Any) -> list[dict[str, Any]]:
+    if not isinstance(node, dict) or not isinstance(node.get("data"), dict):
+        return []
+    data = node["data"]
+    return [data[f] for f in secret_fields(str(node.get("type"))) if isinstance(data.get(f), dict)]
+
+
+def mask_nodes(nodes: Any) -> Any:
+    """A copy of the nodes with every secret value masked (input untouched)."""
+    if not isinstance(nodes, list):
+        return nodes
+    masked = copy.deepcopy(nodes)
+    for node in masked:
+        for values in _secret_maps(node):
+            for key, value in values.items():
+                if isinstance(value, str):
+                    values[key] = mask_value(value)
+    return masked
+
+
+def unmask_nodes(nodes: Any, stored_nodes: Any) -> list[FieldError]:
+    """Replace masks sent back by a client with the stored values they stand for, in place.
+
+    A mask matches a stored secret value of the same workflow (so a copied Secret node keeps
+    its values); a mask that matches nothing is an error: the client must type the value.
+    """
+    known = {mask_value(v): v for node in (stored_nodes or []) for values in _secret_maps(node)
+             for v in values.values() if isinstance(v, str)}
+    errors = []
+    for index, node in enumerate(nodes if isinstance(nodes, list) else []):
+        for field in secret_fields(str(node.get("type"))) if isinstance(node, dict) else ():
+            values = node["data"].get(field) if isinstance(node.get("data"), dict) else None
+            for key, value in (values.items() if isinstance(values, dict) else []):
+                if isinstance(value, str) and MASK.match(value):
+                    if value in known:
+                        values[key] = known[value]
+                    else:
+                        errors.append(FieldError(
+                            f"nodes[{index}].data.{field}.{key}",
+                            "this is a masked secret value KubeOrch does not know: type the value",
+                        ))
+    return errors
