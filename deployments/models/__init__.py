@@ -1,5 +1,6 @@
 from deployments.models.audit import ExecSession
 from deployments.models.events import Event
 from deployments.models.runs import NodeState, Run, RunLog, RunStatus, TriggeredBy
+from deployments.models.watchers import WatcherLease as WatcherLease
 
 __all__ = ["Event", "ExecSession", "NodeState", "Run", "RunLog", "RunStatus", "TriggeredBy"]
