@@ -1,5 +1,7 @@
 from deployments.models.audit import ExecSession
 from deployments.models.events import Event
+from deployments.models.records import Attempt as Attempt
+from deployments.models.records import Deployment as Deployment
 from deployments.models.runs import NodeState, Run, RunLog, RunStatus, TriggeredBy
 from deployments.models.watchers import WatcherLease as WatcherLease
 
