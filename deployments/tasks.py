@@ -76,3 +76,6 @@ def teardown_workflow(workflow_id: int) -> None:
     from deployments.teardown import teardown
 
     teardown(workflow_id)
+
+# Registers the watchers tasks and worker signals (autodiscovery imports only this module).
+from deployments.watchers import tasks as _watcher_tasks  # noqa: E402, F401

@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # A run whose worker died is failed within lease + this interval.
     "reap-lost-runs": {"task": "deployments.reap_lost_runs", "schedule": 15.0},
+    # Node-health watchers: (re)start them in this process if needed and match them to the DB.
+    "sync-watchers": {"task": "deployments.sync_watchers", "schedule": 30.0},
 }
 CELERY_TIMEZONE = "UTC"
 

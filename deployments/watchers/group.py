@@ -1,0 +1,102 @@
+"""One watch group per (cluster, namespace): a thread per resource type KubeOrch renders, plus
+Pods and Endpoints, shared by every watched workflow in that namespace."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from deployments.cluster import ClusterClient, ClusterError, WatchEvent
+from deployments.engine.prune import MANAGED_KINDS
+from workflows.kinds.meta import MANAGED_BY, MANAGED_BY_LABEL
+
+log = logging.getLogger(__name__)
+
+MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+# Pods change a workload's health; Endpoints a Service's. Endpoints carry no labels KubeOrch
+# sets, so they are watched unfiltered and matched to Services by name.
+WATCHED_KINDS: list[tuple[str, str]] = [*MANAGED_KINDS, ("v1", "Pod"), ("v1", "Endpoints")]
+UNLABELLED_KINDS = frozenset({"Endpoints"})
+
+GroupKey = tuple[int, str]  # (cluster id, namespace)
+EventSink = Callable[[GroupKey, WatchEvent], None]
+ClientFactory = Callable[[], ClusterClient]
+
+# Back-off after a watch gave up (it already retried its own reconnects), capped.
+RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 60.0)
+
+
+class ResourceWatcher(threading.Thread):
+    """Feeds one resource type's events to the hub until stopped; restarts a watch that gave
+    up (the restart relists, so nothing missed meanwhile is lost)."""
+
+    def __init__(
+        self, key: GroupKey, api_version: str, kind: str, client: ClientFactory, sink: EventSink
+    ):
+        super().__init__(daemon=True, name=f"watch-{key[0]}-{key[1]}-{kind}")
+        self.key, self.api_version, self.kind = key, api_version, kind
+        self.client, self.sink = client, sink
+        self.halt = threading.Event()
+        self.restarts = 0
+
+    def run(self) -> None:
+        failures = 0
+        while not self.halt.is_set():
+            try:
+                failures = 0 if self._watch_once() else failures + 1
+            except ClusterError as exc:
+                failures += 1
+                log.info("watch %s in %s failed: %s", self.kind, self.key, exc.message)
+            except Exception:
+                failures += 1
+                log.exception("watch %s in %s crashed", self.kind, self.key)
+            self.restarts += 1
+            self.halt.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1] if failures else 0)
+
+    def _watch_once(self) -> bool:
+        """Run one watch to its end. True if it delivered anything (a healthy stream)."""
+        watch = self.client().watch(
+            self.api_version,
+            self.kind,
+            namespace=self.key[1],
+            label_selector=None if self.kind in UNLABELLED_KINDS else MANAGED_SELECTOR,
+            stop=self.halt,
+        )
+        delivered = False
+        try:
+            for event in watch:
+                delivered = True
+                self.sink(self.key, event)
+        finally:
+            watch.close()
+        return delivered
+
+    def stop(self) -> None:
+        self.halt.set()
+
+
+class WatchGroup:
+    def __init__(self, key: GroupKey, client: ClientFactory, sink: EventSink):
+        self.key = key
+        self.watchers = [
+            ResourceWatcher(key, api_version, kind, client, sink)
+            for api_version, kind in WATCHED_KINDS
+        ]
+
+    def start(self) -> None:
+        for watcher in self.watchers:
+            watcher.start()
+
+    def stop(self) -> None:
+        """Signal every watcher; their streams are shut down at once (see StreamInterrupter)."""
+        for watcher in self.watchers:
+            watcher.stop()
+
+    def join(self, timeout: float = 10.0) -> None:
+        for watcher in self.watchers:
+            watcher.join(timeout)
+
+    @property
+    def alive(self) -> int:
+        return sum(watcher.is_alive() for watcher in self.watchers)
