@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from deployments.api import event_views
+from deployments.api.urls import record_urlpatterns
 
 api: list = [
     path("workflows/<int:workflow_pk>/events", event_views.workflow_events,
@@ -20,5 +21,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("v1/api/", include(api)),
     path("api/events", event_views.all_events, name="events"),
+    path("api/", include(record_urlpatterns)),
     path("", include("workflows.pages_urls")),
 ]

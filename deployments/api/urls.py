@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from deployments.api import diagnostics_views, stream_views, trigger_views, views
+from deployments.api import record_views as rv
 from kubeorch.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
@@ -57,4 +58,23 @@ urlpatterns = [
         name="workflow-node-diagnostics-fix",
     ),
     *router.urls,
+]
+
+# Deployment records live at /api/deployments (mounted by kubeorch/urls.py), not under /v1/api.
+record_urlpatterns = [
+    re_path(r"^deployments/?$", rv.DeploymentListView.as_view(), name="deployment-list"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/?$", rv.DeploymentDetailView.as_view(),
+            name="deployment-detail"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/transition/?$",
+            rv.DeploymentTransitionView.as_view(), name="deployment-transition"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/attempts/?$", rv.AttemptListView.as_view(),
+            name="deployment-attempts"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/attempts/(?P<number>\d{1,9})/transition/?$",
+            rv.AttemptTransitionView.as_view(), name="deployment-attempt-transition"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/attempts/(?P<number>\d{1,9})/heartbeat/?$",
+            rv.AttemptHeartbeatView.as_view(), name="deployment-attempt-heartbeat"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/reconcile/?$", rv.DeploymentReconcileView.as_view(),
+            name="deployment-reconcile"),
+    re_path(r"^deployments/(?P<pk>\d{1,18})/teardown/?$", rv.DeploymentTeardownView.as_view(),
+            name="deployment-teardown"),
 ]
