@@ -7,7 +7,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from deployments.cluster import ClusterClient, ClusterError, WatchEvent
+from kubernetes.client import rest
+
+from deployments.cluster import ClusterClient, ClusterError, ConnectionSpec, WatchEvent, connect
 from deployments.engine.prune import MANAGED_KINDS
 from workflows.kinds.meta import MANAGED_BY, MANAGED_BY_LABEL
 
@@ -22,6 +24,7 @@ UNLABELLED_KINDS = frozenset({"Endpoints"})
 GroupKey = tuple[int, str]  # (cluster id, namespace)
 EventSink = Callable[[GroupKey, WatchEvent], None]
 ClientFactory = Callable[[], ClusterClient]
+SpecFactory = Callable[[], ConnectionSpec]
 
 # Back-off after a watch gave up (it already retried its own reconnects), capped.
 RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 60.0)
@@ -76,11 +79,49 @@ class ResourceWatcher(threading.Thread):
         self.halt.set()
 
 
+class GroupClient:
+    """The group's own cluster client. Each watch holds a connection for as long as it runs:
+    on the shared client (`client_for`) 14 of them would fill its connection pool (cpu x 5)
+    that runs and API requests need. Rebuilt when the cluster's connection settings change;
+    the old one is closed, which ends the watches using it and they restart on the new one."""
+
+    def __init__(self, spec_for: SpecFactory, pool_size: int):
+        self.spec_for, self.pool_size = spec_for, pool_size
+        self._lock = threading.Lock()
+        self._spec: ConnectionSpec | None = None
+        self._client: ClusterClient | None = None
+
+    def __call__(self) -> ClusterClient:
+        spec = self.spec_for()
+        with self._lock:
+            if self._client is None or spec != self._spec:
+                old, self._client, self._spec = self._client, self._connect(spec), spec
+                if old is not None:
+                    old.close()
+            return self._client
+
+    def _connect(self, spec: ConnectionSpec) -> ClusterClient:
+        client = connect(spec)
+        # Nothing was sent yet, so the default-sized pool can be swapped for a bigger one.
+        configuration = client.api_client.configuration
+        configuration.connection_pool_maxsize = self.pool_size
+        client.api_client.rest_client.pool_manager.clear()
+        client.api_client.rest_client = rest.RESTClientObject(configuration)
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+            self._client = None
+
+
 class WatchGroup:
-    def __init__(self, key: GroupKey, client: ClientFactory, sink: EventSink):
+    def __init__(self, key: GroupKey, spec_for: SpecFactory, sink: EventSink):
         self.key = key
+        self.client = GroupClient(spec_for, pool_size=len(WATCHED_KINDS) + 4)
         self.watchers = [
-            ResourceWatcher(key, api_version, kind, client, sink)
+            ResourceWatcher(key, api_version, kind, self.client, sink)
             for api_version, kind in WATCHED_KINDS
         ]
 
@@ -96,6 +137,7 @@ class WatchGroup:
     def join(self, timeout: float = 10.0) -> None:
         for watcher in self.watchers:
             watcher.join(timeout)
+        self.client.close()
 
     @property
     def alive(self) -> int:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 
-from deployments.cluster import ClusterClient, ClusterError, WatchEvent
-from deployments.clusters import client_for
+from deployments.cluster import ClusterClient, ClusterError, ConnectionSpec, WatchEvent
+from deployments.clusters import client_for, connection_spec
 from deployments.watchers.debounce import Debouncer
 from deployments.watchers.group import GroupKey, WatchGroup
 from deployments.watchers.lease import Lease
@@ -138,7 +138,7 @@ class WatchHub:
         debouncer = self._ensure_debouncer()
         for key in by_group:
             if key not in self.groups:
-                self.groups[key] = WatchGroup(key, self._client_factory(key[0]), self._on_event)
+                self.groups[key] = WatchGroup(key, self._spec_factory(key[0]), self._on_event)
                 self.groups[key].start()
         # New or re-run workflows are checked in full: objects deleted while nobody watched
         # send no event.
@@ -224,12 +224,11 @@ class WatchHub:
             log.debug("watchers: workflow %s nodes changed: %s", target.workflow_id, changed)
 
     def _client_factory(self, cluster_id: int) -> Callable[[], ClusterClient]:
-        def factory() -> ClusterClient:
-            # client_for caches per cluster and rebuilds when its credentials change; a watch
-            # whose client was replaced fails and restarts with the new one.
-            return client_for(self._clusters[cluster_id])
+        # client_for caches per cluster and rebuilds when its credentials change.
+        return lambda: client_for(self._clusters[cluster_id])
 
-        return factory
+    def _spec_factory(self, cluster_id: int) -> Callable[[], ConnectionSpec]:
+        return lambda: connection_spec(self._clusters[cluster_id])
 
     # --- the keeper --------------------------------------------------------------------------
 

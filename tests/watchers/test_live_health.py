@@ -24,8 +24,12 @@ WEB_EDGES = [edge("svc", "web"), edge("cfg", "web")]
 
 def deploy(client: Any, wait_for_run: Any, nodes: list, edges: list, ns: str = "") -> dict:
     """Create a workflow through the API and run it to completion."""
-    body = {"name": "shop", "namespace": ns or f"w-{uuid.uuid4().hex[:8]}", "nodes": nodes,
-            "edges": edges}
+    body = {
+        "name": "shop",
+        "namespace": ns or f"w-{uuid.uuid4().hex[:8]}",
+        "nodes": nodes,
+        "edges": edges,
+    }
     workflow = client.post("/v1/api/workflows", body, format="json").json()
     started = client.post(f"/v1/api/workflows/{workflow['id']}/run", {}, format="json")
     assert started.status_code == 202, started.json()
@@ -83,7 +87,8 @@ def test_deleted_configmap_is_missing(as_alice, make_hub, kube, wait_for_run):
     eventually(lambda: health(as_alice, wid, "cfg") == "missing", "cfg missing")
     events = node_events(wid, "cfg", before)
     assert [e["health"] for e in events] == ["missing"], "one change, one event"
-    assert events[0]["run_id"] == as_alice.get(f"/v1/api/workflows/{wid}/status").json()["run"]["id"]
+    latest_run = as_alice.get(f"/v1/api/workflows/{wid}/status").json()["run"]
+    assert events[0]["run_id"] == latest_run["id"], "recorded on the latest run"
 
 
 def test_deleted_pod_is_seen_through_the_pod_watch(as_alice, make_hub, kube, wait_for_run):
