@@ -9,13 +9,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly errors: FieldError[];
+  /** The whole JSON error body, for endpoint-specific fields such as `active_run_id`. */
+  readonly body: Record<string, unknown>;
 
-  constructor(status: number, code: string, message: string, errors: FieldError[] = []) {
+  constructor(status: number, code: string, message: string, errors: FieldError[] = [], body: Record<string, unknown> = {}) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.errors = errors;
+    this.body = body;
   }
 
   /** True when the endpoint does not exist (yet) on this server. */
@@ -43,12 +46,13 @@ async function errorFrom(response: Response): Promise<ApiError> {
   const type = response.headers.get("content-type") ?? "";
   if (type.includes("json")) {
     try {
-      const body = (await response.json()) as { code?: string; message?: string; errors?: FieldError[] };
+      const body = (await response.json()) as { code?: string; message?: string; errors?: FieldError[] } & Record<string, unknown>;
       return new ApiError(
         response.status,
         body.code ?? `http_${response.status}`,
         body.message ?? response.statusText,
         body.errors ?? [],
+        body,
       );
     } catch {
       /* fall through to the generic error */

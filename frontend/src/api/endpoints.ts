@@ -1,8 +1,8 @@
 /** One function per KubeOrch endpoint the UI uses. */
 import { request } from "./client";
 import type {
-  Cluster, DiagnosticCheck, Graph, GraphCompare, KindTemplate, Page, Pod, Run, RunDetail, Starter,
-  Team, Version, VersionDetail, Workflow, WorkflowLiveStatus, WorkflowSummary,
+  Cluster, DiagnosticsReport, Graph, GraphCompare, ImportedWorkflow, KindTemplate, Page, Pod, Run, RunDetail,
+  RunStarted, Starter, Team, Version, VersionDetail, Workflow, WorkflowLiveStatus, WorkflowSummary,
 } from "./types";
 
 export interface NewWorkflow {
@@ -45,19 +45,21 @@ export const api = {
 
   runs: (id: number, page = 1) => request<Page<Run>>(`${wf(id)}/runs?page=${page}`),
   run: (runId: number) => request<RunDetail>(`/runs/${runId}`),
-  startRun: (id: number) => request<{ run_id: number }>(`${wf(id)}/run`, { method: "POST", body: {} }),
-  cancelRun: (runId: number) => request<unknown>(`/runs/${runId}/cancel`, { method: "POST" }),
+  startRun: (id: number) => request<RunStarted>(`${wf(id)}/run`, { method: "POST", body: {} }),
+  cancelRun: (runId: number) => request<Run>(`/runs/${runId}/cancel`, { method: "POST" }),
   liveStatus: (id: number) => request<WorkflowLiveStatus>(`${wf(id)}/status`),
 
   manifests: (id: number) => request<string>(`${wf(id)}/manifests`, { accept: "application/yaml, text/plain, */*" }),
   importYaml: (body: { name: string; cluster?: number | null; yaml: string }) =>
-    request<Workflow>("/workflows/import", { method: "POST", body }),
+    request<ImportedWorkflow>("/workflows/import", { method: "POST", body }),
+  createFromStarter: (starterId: string, body: { name?: string; description?: string; cluster?: number | null; namespace?: string }) =>
+    request<Workflow>(`/starters/${encodeURIComponent(starterId)}/create`, { method: "POST", body }),
 
   pods: (id: number, nodeId: string) => request<Pod[]>(`${wf(id)}/nodes/${encodeURIComponent(nodeId)}/pods`),
   diagnostics: (id: number, nodeId: string) =>
-    request<{ checks: DiagnosticCheck[] }>(`${wf(id)}/nodes/${encodeURIComponent(nodeId)}/diagnostics`),
+    request<DiagnosticsReport>(`${wf(id)}/nodes/${encodeURIComponent(nodeId)}/diagnostics`),
   applyFix: (id: number, nodeId: string, fixId: string) =>
-    request<Workflow>(`${wf(id)}/nodes/${encodeURIComponent(nodeId)}/diagnostics/fix`, {
+    request<{ workflow: Workflow; applied: unknown }>(`${wf(id)}/nodes/${encodeURIComponent(nodeId)}/diagnostics/fix`, {
       method: "POST",
       body: { fix_id: fixId },
     }),

@@ -62,7 +62,7 @@ export interface Graph {
 }
 
 export type WorkflowStatus = "draft" | "published" | "archived";
-export type RunStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled" | string;
+export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled" | string;
 export type Health = "healthy" | "progressing" | "degraded" | "missing" | "unknown" | "suspended";
 
 export interface RunSummary {
@@ -175,6 +175,10 @@ export interface WorkflowLiveStatus {
   nodes: Record<string, NodeHealth>;
 }
 
+export interface ImportedWorkflow extends Workflow {
+  warnings: string[];
+}
+
 export interface Starter extends Graph {
   id: string;
   name: string;
@@ -186,6 +190,15 @@ export interface Pod {
   containers: string[];
   phase: string;
   ready: boolean;
+  restarts?: number;
+  node_name?: string | null;
+  started_at?: string | null;
+}
+
+export interface DiagnosticFix {
+  id: string;
+  description: string;
+  patch?: unknown;
 }
 
 export interface DiagnosticCheck {
@@ -193,7 +206,20 @@ export interface DiagnosticCheck {
   status: "pass" | "warn" | "error";
   message: string;
   evidence?: unknown;
-  fix?: { id: string; description: string };
+  fix?: DiagnosticFix | null;
+}
+
+export interface DiagnosticsReport {
+  node_id: string;
+  kind: string;
+  health: { status: string; message?: string; details?: unknown };
+  checks: DiagnosticCheck[];
+}
+
+export interface RunStarted {
+  run_id: number;
+  status: RunStatus;
+  version: number;
 }
 
 export interface LiveEvent {

@@ -96,20 +96,23 @@ function RunControls({ onRun, onCancel, busy }: { onRun(): void; onCancel(): voi
   );
 }
 
-function LogsDrawer() {
+function LogsDrawer({ open, onToggle }: { open: boolean; onToggle(): void }) {
   const logs = useWorkflow((state) => state.runLogs);
   const run = useWorkflow((state) => state.run);
-  const [open, setOpen] = useState(false);
+  const nodes = useWorkflow((state) => state.nodes);
   const box = useRef<HTMLPreElement>(null);
+  const names = useMemo(() => new Map(nodes.map((node) => [node.id, String(node.data.name ?? node.id)])), [nodes]);
   useEffect(() => { if (box.current) box.current.scrollTop = box.current.scrollHeight; }, [logs, open]);
+  const time = (ts: string) => (ts.length >= 19 ? ts.slice(11, 19) : ts);
   return (
     <section className={`logs-drawer${open ? " open" : ""}`} aria-label="Run log">
-      <button type="button" className="drawer-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
-        {open ? "▾" : "▸"} Run log {run ? `(#${run.id}, ${logs.length} lines)` : "(no run yet)"}
+      <button type="button" className="drawer-toggle" aria-expanded={open} onClick={onToggle}>
+        {open ? "▾" : "▸"} Run log {run ? `(#${run.id} ${run.status}, ${logs.length} lines)` : "(no run yet)"}
       </button>
       {open && (
-        <pre ref={box} className="log-box" tabIndex={0}>
-          {logs.length === 0 ? "No log lines yet." : logs.map((log) => `${log.ts} ${log.level.toUpperCase().padEnd(5)} ${log.node_id ?? "-"} ${log.message}`).join("\n")}
+        <pre ref={box} className="log-box" tabIndex={0} data-testid="run-log">
+          {run?.error && `${run.status}: ${run.error}\n`}
+          {logs.length === 0 ? "No log lines yet." : logs.map((log) => `${time(log.ts)} ${log.level.toUpperCase().padEnd(7)} ${log.node_id ? names.get(log.node_id) ?? log.node_id : "-"}  ${log.message}`).join("\n")}
         </pre>
       )}
     </section>
@@ -132,21 +135,44 @@ function Editor({ initial }: { initial: Workflow }) {
   const [notice, setNotice] = useState<{ kind: "info" | "error"; text: string } | null>(null);
   const [live, setLive] = useState<{ state: LiveState; detail?: string }>({ state: "connecting" });
   const [busy, setBusy] = useState(false);
+  const [logsOpen, setLogsOpen] = useState(false);
   const readOnly = status === "archived";
   const selected = nodes.filter((node) => node.selected);
   const single = selected.length === 1 ? selected[0] : undefined;
 
   useEffect(() => {
-    api.liveStatus(workflowId)
-      .then((result) => store.getState().setLiveStatus(result.run, result.nodes))
-      .catch((e) => { if (!(e instanceof ApiError && e.status === 404)) setNotice({ kind: "error", text: `Live status: ${errorMessage(e)}` }); });
+    let disposed = false;
+    // The event stream opens first so nothing between the snapshot and the stream is lost; the
+    // snapshot only fills in what the events have not said yet.
+    const refresh = () => {
+      api.liveStatus(workflowId)
+        .then(async (result) => {
+          if (disposed) return;
+          store.getState().setLiveStatus(result.run, result.nodes);
+          const current = store.getState().run;
+          if (current) {
+            const detail = await api.run(current.id);
+            if (!disposed) store.getState().mergeRunLogs(detail.id, detail.logs);
+          }
+        })
+        .catch((e) => { if (!disposed) setNotice({ kind: "error", text: `Live status: ${errorMessage(e)}` }); });
+    };
+    let wasDown = false;
     const connection = connectWorkflowEvents(workflowId, () => store.getState().lastEventId,
-      (event) => store.getState().applyEvent(event), (state, detail) => setLive({ state, detail }));
+      (event) => store.getState().applyEvent(event),
+      (state, detail) => {
+        setLive({ state, detail });
+        if (state === "reconnecting") wasDown = true;
+        // Resumed with ?after= the server replays what was missed; without a cursor, re-read the snapshot.
+        if (state === "live" && wasDown && store.getState().lastEventId === 0) refresh();
+        if (state === "live") wasDown = false;
+      });
+    refresh();
     const beforeUnload = (event: BeforeUnloadEvent) => {
       if (store.getState().revision !== store.getState().savedRevision) { void store.getState().flush(); event.preventDefault(); }
     };
     window.addEventListener("beforeunload", beforeUnload);
-    return () => { connection.close(); window.removeEventListener("beforeunload", beforeUnload); };
+    return () => { disposed = true; connection.close(); window.removeEventListener("beforeunload", beforeUnload); };
   }, [workflowId, store]);
 
   const addAtCentre = useCallback((kind: string) => {
@@ -169,12 +195,17 @@ function Editor({ initial }: { initial: Workflow }) {
     try {
       await store.getState().flush();
       if (store.getState().saveState === "error") throw new Error("Fix the errors on the canvas first; the workflow is not saved.");
-      const { run_id } = await api.startRun(workflowId);
-      store.getState().setRun({ id: run_id, status: "pending", version: null, error: null });
+      const started = await api.startRun(workflowId);
+      store.getState().setRun({ id: started.run_id, status: started.status, version: started.version, error: null });
+      setLogsOpen(true);
     } catch (e) {
-      const text = e instanceof ApiError && e.status === 404 ? "Running is not available on this server yet (POST /workflows/{id}/run is missing)." :
-        e instanceof ApiError && e.status === 409 ? `A run is already active: ${e.message}` : errorMessage(e);
-      setNotice({ kind: "error", text });
+      if (e instanceof ApiError && e.code === "run_in_progress") {
+        const active = Number(e.body.active_run_id);
+        if (active && store.getState().run?.id !== active) store.getState().setRun({ id: active, status: "running", version: null, error: null });
+        setNotice({ kind: "info", text: `Run #${active} is still in progress: wait for it or cancel it.` });
+      } else {
+        setNotice({ kind: "error", text: `Run failed to start: ${errorMessage(e)}` });
+      }
     } finally { setBusy(false); }
   }, [store, workflowId]);
 
@@ -182,8 +213,13 @@ function Editor({ initial }: { initial: Workflow }) {
     const current = store.getState().run;
     if (!current) return;
     setBusy(true);
-    try { await api.cancelRun(current.id); setNotice({ kind: "info", text: `Cancelling run #${current.id}…` }); }
-    catch (e) { setNotice({ kind: "error", text: `Cancel failed: ${errorMessage(e)}` }); }
+    try {
+      const run = await api.cancelRun(current.id);
+      if (store.getState().run?.id === run.id && !TERMINAL_RUN_STATUSES.has(store.getState().run?.status ?? "")) {
+        store.getState().setRun({ id: run.id, status: run.status, version: run.version, error: run.error });
+      }
+      setNotice({ kind: "info", text: `Cancelling run #${current.id}…` });
+    } catch (e) { setNotice({ kind: "error", text: `Cancel failed: ${errorMessage(e)}` }); }
     finally { setBusy(false); }
   }, [store]);
 
@@ -194,9 +230,11 @@ function Editor({ initial }: { initial: Workflow }) {
       const url = URL.createObjectURL(new Blob([yaml], { type: "application/yaml" }));
       const link = Object.assign(document.createElement("a"), { href: url, download: `${initial.name}.yaml` });
       link.click();
-      URL.revokeObjectURL(url);
+      window.setTimeout(() => URL.revokeObjectURL(url), 1000);
+      const objects = yaml.split(/^---$/m).filter((doc) => /\bkind:/.test(doc)).length;
+      setNotice({ kind: "info", text: `Exported ${objects} Kubernetes object${objects === 1 ? "" : "s"} as ${initial.name}.yaml.` });
     } catch (e) {
-      setNotice({ kind: "error", text: e instanceof ApiError && e.status === 404 ? "Export is not available on this server yet (GET /workflows/{id}/manifests is missing)." : `Export failed: ${errorMessage(e)}` });
+      setNotice({ kind: "error", text: `Export failed: ${errorMessage(e)}` });
     }
   }, [store, workflowId, initial.name]);
 
@@ -267,7 +305,7 @@ function Editor({ initial }: { initial: Workflow }) {
         <main className="canvas-area">
           <DiffBanner />
           <Canvas readOnly={readOnly} />
-          <LogsDrawer />
+          <LogsDrawer open={logsOpen} onToggle={() => setLogsOpen((open) => !open)} />
         </main>
         <aside className="side-panel" aria-label="Details">
           {panel === "versions" ? <VersionsPanel workflowId={workflowId} onRestored={reload} /> :
@@ -283,7 +321,8 @@ function Editor({ initial }: { initial: Workflow }) {
                   {tab === "settings" && <SettingsPanel key={single.id} node={single} readOnly={readOnly || Boolean(diff)} />}
                   {tab === "logs" && <NodeLogs key={single.id} workflowId={workflowId} nodeId={single.id} />}
                   {tab === "terminal" && <NodeTerminal key={single.id} workflowId={workflowId} nodeId={single.id} />}
-                  {tab === "diagnostics" && <NodeDiagnostics key={single.id} workflowId={workflowId} nodeId={single.id} onFixed={(workflow) => store.getState().load(workflow, workflow.status)} />}
+                  {tab === "diagnostics" && <NodeDiagnostics key={single.id} workflowId={workflowId} nodeId={single.id}
+                    onFixed={(workflow) => { store.getState().load(workflow, workflow.status); store.getState().selectOnly(single.id); setNotice({ kind: "info", text: "Fix applied and saved. Run the workflow to deploy it." }); }} />}
                 </div>
               </>
             ) : selected.length > 1 ? (

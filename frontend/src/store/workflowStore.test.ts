@@ -188,4 +188,47 @@ describe("live events", () => {
     store.getState().applyEvent(event(4, "workflow.status_changed", { workflow_id: 1, status: "published" }));
     expect(store.getState().workflowStatus).toBe("published");
   });
+
+  const event = (id: number, type: string, payload: Record<string, unknown>) => ({ id, type, payload, topic: "workflow:1", created_at: "" });
+  const log = (seq: number, message = `line ${seq}`) => ({ seq, ts: "", level: "info", node_id: "", message });
+
+  it("lets events seen since load win over the /status snapshot, and fills in the rest from it", () => {
+    const { store } = setup();
+    const web = store.getState().addNode("deployment", { x: 0, y: 0 });
+    const svc = store.getState().addNode("service", { x: 0, y: 0 });
+    store.getState().applyEvent(event(10, "node.status_changed", { run_id: 3, node_id: web, health: "degraded" }));
+    const run = { id: 3, version: 1, status: "running", triggered_by: "manual", created_at: "", started_at: null, completed_at: null, duration_ms: null, error: null };
+    store.getState().setLiveStatus(run, { [web]: { health: "progressing" }, [svc]: { health: "healthy" } });
+    const state = store.getState();
+    expect(state.health[web]!.health).toBe("degraded");
+    expect(state.health[svc]).toMatchObject({ health: "healthy", runId: 3 });
+    expect(state.run).toEqual({ id: 3, status: "running", version: 1, error: null });
+  });
+
+  it("keeps a newer run from the events over an older one in the snapshot", () => {
+    const { store } = setup();
+    store.getState().applyEvent(event(5, "run.status_changed", { run_id: 9, status: "queued", version: 4 }));
+    const run = { id: 8, version: 3, status: "completed", triggered_by: "manual", created_at: "", started_at: null, completed_at: null, duration_ms: 10, error: null };
+    store.getState().setLiveStatus(run, {});
+    expect(store.getState().run?.id).toBe(9);
+    // A late event of the older run does not take the progress bar back.
+    store.getState().applyEvent(event(6, "run.status_changed", { run_id: 8, status: "completed", version: 3 }));
+    expect(store.getState().run).toEqual({ id: 9, status: "queued", version: 4, error: null });
+  });
+
+  it("merges replayed and live run log lines in seq order without duplicates; a new run starts a new log", () => {
+    const { store } = setup();
+    store.getState().applyEvent(event(1, "run.status_changed", { run_id: 2, status: "running", version: 1 }));
+    store.getState().applyEvent(event(2, "run.log", { run_id: 2, ...log(3) }));
+    store.getState().mergeRunLogs(2, [log(1), log(2), log(3)]);
+    store.getState().mergeRunLogs(1, [log(99)]); // another run's history is ignored
+    expect(store.getState().runLogs.map((line) => line.seq)).toEqual([1, 2, 3]);
+    // A log line of a newer run (its status event not seen) switches to that run.
+    store.getState().applyEvent(event(3, "run.log", { run_id: 4, ...log(1, "new run") }));
+    expect(store.getState().run).toMatchObject({ id: 4, status: "running" });
+    expect(store.getState().runLogs.map((line) => line.message)).toEqual(["new run"]);
+    store.getState().applyEvent(event(4, "run.status_changed", { run_id: 4, status: "completed", version: 2 }));
+    expect(store.getState().runLogs).toHaveLength(1);
+    expect(store.getState().run).toEqual({ id: 4, status: "completed", version: 2, error: null });
+  });
 });

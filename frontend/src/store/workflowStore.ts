@@ -48,7 +48,8 @@ export interface WorkflowStoreOptions {
 
 const NO_ERRORS: LocatedErrors = { byNode: {}, byEdge: {}, general: [] };
 const RUN_LOG_LIMIT = 5000;
-export const TERMINAL_RUN_STATUSES = new Set(["succeeded", "failed", "cancelled", "error"]);
+/** Run statuses after which nothing changes (the API's `completed | failed | cancelled`). */
+export const TERMINAL_RUN_STATUSES = new Set(["completed", "failed", "cancelled"]);
 
 export interface WorkflowState {
   workflowId: number;
@@ -89,6 +90,7 @@ export interface WorkflowState {
   toGraph(): Graph;
   applyEvent(event: LiveEvent): void;
   setLiveStatus(run: Run | null, nodes: Record<string, NodeHealth>): void;
+  mergeRunLogs(runId: number, logs: RunLog[]): void;
   setRun(run: ActiveRun | null): void;
   setDiff(diff: WorkflowState["diff"]): void;
   dispose(): void;
@@ -388,10 +390,14 @@ export function createWorkflowStore(options: WorkflowStoreOptions): WorkflowStor
           next.workflowStatus = payload.status as WorkflowStatus;
         } else if (event.type === "run.status_changed") {
           const runId = Number(payload.run_id);
+          if (state.run && runId < state.run.id) {
+            set(next); // a late event of an older run: the active one stays on show
+            return;
+          }
           next.run = {
             id: runId,
             status: String(payload.status),
-            version: (payload.version as number | undefined) ?? state.run?.version ?? null,
+            version: (payload.version as number | undefined) ?? (state.run?.id === runId ? state.run.version : null),
             error: (payload.error as string | undefined) ?? null,
           };
           if (state.run?.id !== runId) next.runLogs = [];
@@ -408,21 +414,37 @@ export function createWorkflowStore(options: WorkflowStoreOptions): WorkflowStor
           };
         } else if (event.type === "run.log") {
           const log = payload as unknown as RunLog & { run_id: number };
-          const sameRun = state.run === null || state.run.id === Number(log.run_id);
-          if (sameRun && !state.runLogs.some((existing) => existing.seq === log.seq)) {
-            next.runLogs = [...state.runLogs, log].slice(-RUN_LOG_LIMIT);
+          const runId = Number(log.run_id);
+          if (state.run === null || runId > state.run.id) {
+            // The run started elsewhere (another tab, a trigger) and its status event came first or was missed.
+            next.run = { id: runId, status: state.run?.id === runId ? state.run.status : "running", version: null, error: null };
+            next.runLogs = [log];
+          } else if (runId === state.run.id && !state.runLogs.some((existing) => existing.seq === log.seq)) {
+            next.runLogs = insertLog(state.runLogs, log);
           }
         }
         set(next);
       },
 
       setLiveStatus(run, nodes) {
+        // Events applied since the page loaded are newer than this snapshot: they win.
+        const state = get();
         const health: Record<string, LiveHealth> = {};
         for (const [nodeId, value] of Object.entries(nodes)) health[nodeId] = { ...value, runId: run?.id ?? null };
+        const keepCurrent = state.run !== null && (run === null || state.run.id >= run.id);
         set({
-          health,
-          run: run ? { id: run.id, status: run.status, version: run.version, error: run.error } : get().run,
+          health: { ...health, ...state.health },
+          run: keepCurrent || !run ? state.run : { id: run.id, status: run.status, version: run.version, error: run.error },
         });
+      },
+
+      mergeRunLogs(runId, logs) {
+        const state = get();
+        if (state.run && state.run.id !== runId) return;
+        const seen = new Set(state.runLogs.map((log) => log.seq));
+        let merged = state.runLogs;
+        for (const log of logs) if (!seen.has(log.seq)) merged = insertLog(merged, log);
+        if (merged !== state.runLogs) set({ runLogs: merged });
       },
 
       setRun(run) {
@@ -439,6 +461,14 @@ export function createWorkflowStore(options: WorkflowStoreOptions): WorkflowStor
       },
     };
   });
+}
+
+/** Insert a log line in `seq` order (replayed history and live lines can interleave). */
+function insertLog(logs: RunLog[], log: RunLog): RunLog[] {
+  const last = logs[logs.length - 1];
+  if (!last || last.seq < log.seq) return [...logs, log].slice(-RUN_LOG_LIMIT);
+  const index = logs.findIndex((existing) => existing.seq > log.seq);
+  return [...logs.slice(0, index), log, ...logs.slice(index)].slice(-RUN_LOG_LIMIT);
 }
 
 /** Applied/healthy counts of the active run over all nodes, for the progress bar. */
