@@ -2,18 +2,28 @@
 import { useEffect, useRef, useState } from "react";
 import { wsUrl } from "../api/endpoints";
 import { Notice } from "./Notice";
-import { PodPicker, usePods } from "./NodeLogs";
+import { defaultPod, PodPicker, usePods } from "./NodeLogs";
+
+const CLOSE_REASONS: Record<number, string> = {
+  4401: "Sign in again to open a terminal.",
+  4403: "Only developers and admins of this team can open a terminal.",
+  4404: "This pod or container no longer exists: refresh the pod list.",
+};
 
 export function NodeTerminal({ workflowId, nodeId }: { workflowId: number; nodeId: string }) {
-  const { pods, error } = usePods(workflowId, nodeId);
+  const { pods, error, refresh } = usePods(workflowId, nodeId);
   const [pod, setPod] = useState("");
   const [container, setContainer] = useState("");
   const [status, setStatus] = useState("");
+  const [failure, setFailure] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const first = pods?.[0];
-    if (first && !pod) { setPod(first.name); setContainer(first.containers[0] ?? ""); }
+    if (!pods || pods.some((candidate) => candidate.name === pod)) return;
+    const first = defaultPod(pods);
+    setPod(first?.name ?? "");
+    setContainer(first?.containers[0] ?? "");
   }, [pods, pod]);
 
   useEffect(() => {
@@ -32,31 +42,53 @@ export function NodeTerminal({ workflowId, nodeId }: { workflowId: number; nodeI
       const query = new URLSearchParams({ pod, container });
       const socket = new WebSocket(wsUrl(`/ws/workflows/${workflowId}/nodes/${encodeURIComponent(nodeId)}/exec?${query}`));
       setStatus("Connecting…");
+      setFailure(null);
+      let exited = false;
       const resize = () => {
         fit.fit();
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "resize", cols: terminal.cols, rows: terminal.rows }));
       };
       socket.onopen = () => { setStatus("Connected"); resize(); terminal.focus(); };
       socket.onmessage = (message) => {
-        const frame = JSON.parse(String(message.data)) as { type: string; data?: string; status?: unknown };
+        let frame: { type: string; data?: string; status?: unknown; message?: string };
+        try { frame = JSON.parse(String(message.data)) as typeof frame; } catch { return; }
         if (frame.type === "stdout" || frame.type === "stderr") terminal.write(frame.data ?? "");
-        else if (frame.type === "exit") setStatus(`Exited (${JSON.stringify(frame.status)})`);
+        else if (frame.type === "error") {
+          const text = frame.message ?? "the exec session failed";
+          setFailure(text);
+          terminal.write(`\r\n\x1b[31m${text}\x1b[0m\r\n`);
+        } else if (frame.type === "exit") {
+          exited = true;
+          const code = typeof frame.status === "number" ? frame.status : JSON.stringify(frame.status);
+          setStatus(`Session ended (exit status ${code})`);
+          terminal.write(`\r\n\x1b[90m[session ended: exit status ${code}]\x1b[0m\r\n`);
+        }
       };
-      socket.onclose = (event) => setStatus((current) => (current.startsWith("Exited") ? current : event.code === 1006 ? "Terminal unavailable: the exec endpoint refused the connection." : "Disconnected"));
+      socket.onclose = (event) => {
+        if (exited || disposed) return;
+        const reason = CLOSE_REASONS[event.code];
+        if (reason) setFailure(reason);
+        setStatus(reason ? "Not connected" : event.code === 1006 ? "Connection lost" : "Disconnected");
+      };
       const input = terminal.onData((data) => { if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "stdin", data })); });
       window.addEventListener("resize", resize);
       cleanup = () => { window.removeEventListener("resize", resize); input.dispose(); socket.close(); terminal.dispose(); };
-    })();
+    })().catch((e: unknown) => { if (!disposed) setFailure(`The terminal could not start: ${String(e)}`); });
     return () => { disposed = true; cleanup(); };
-  }, [workflowId, nodeId, pod, container]);
+  }, [workflowId, nodeId, pod, container, attempt]);
 
-  if (error) return <Notice kind="error">Pods unavailable: {error}</Notice>;
+  if (error) return <Notice kind="error">Pods unavailable: {error} <button type="button" className="link-button" onClick={refresh}>Retry</button></Notice>;
   if (!pods) return <p className="muted">Loading pods…</p>;
-  if (pods.length === 0) return <Notice>No pods yet: run the workflow to create them.</Notice>;
+  if (pods.length === 0) return <Notice>No pods yet: run the workflow to create them. <button type="button" className="link-button" onClick={refresh}>Refresh</button></Notice>;
   return (
     <div className="node-terminal">
-      <PodPicker pods={pods} pod={pod} container={container} onPod={(name) => { setPod(name); setContainer(pods.find((p) => p.name === name)?.containers[0] ?? ""); }} onContainer={setContainer} />
-      <p className="muted small" role="status">{status}</p>
+      <PodPicker pods={pods} pod={pod} container={container} onRefresh={refresh}
+        onPod={(name) => { setPod(name); setContainer(pods.find((p) => p.name === name)?.containers[0] ?? ""); }} onContainer={setContainer} />
+      <div className="row-actions">
+        <span className="muted small" role="status" data-testid="terminal-status">{status}</span>
+        {status !== "Connected" && status !== "Connecting…" && <button type="button" onClick={() => setAttempt((n) => n + 1)}>Reconnect</button>}
+      </div>
+      {failure && <Notice kind="error">{failure}</Notice>}
       <div ref={host} className="terminal-host" aria-label="Terminal" />
     </div>
   );
