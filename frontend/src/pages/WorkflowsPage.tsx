@@ -15,26 +15,31 @@ function ago(iso: string | null | undefined): string {
   return new Date(iso).toLocaleDateString();
 }
 
-type Dialog = "create" | "import" | null;
+type Dialog = "create" | "import" | "starter" | null;
 
-function CreateForm({ clusters, starters, startersError, onDone, onCancel }: {
-  clusters: Cluster[]; starters: Starter[] | null; startersError: string | null; onDone(id: number): void; onCancel(): void;
+function CreateForm({ clusters, starters, startersError, initialStarter, onDone, onCancel }: {
+  clusters: Cluster[]; starters: Starter[] | null; startersError: string | null; initialStarter: string; onDone(id: number): void; onCancel(): void;
 }) {
-  const [form, setForm] = useState({ name: "", description: "", cluster: clusters[0]?.id ?? null as number | null, namespace: clusters[0]?.default_namespace ?? "default", starter: "" });
+  const [form, setForm] = useState({ name: "", description: "", cluster: clusters[0]?.id ?? null as number | null, namespace: clusters[0]?.default_namespace ?? "default", starter: initialStarter });
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [clusterTouched, setClusterTouched] = useState(false);
+  // The clusters may arrive after the dialog opened: default to the first one until the user picks.
+  useEffect(() => {
+    const first = clusters[0];
+    if (!clusterTouched && first && form.cluster === null) setForm((current) => ({ ...current, cluster: first.id, namespace: first.default_namespace }));
+  }, [clusters, clusterTouched, form.cluster]);
   const fieldError = (path: string) => errors.find((e) => e.path === path)?.message;
   return (
     <form className="dialog stack" aria-label="New workflow" onSubmit={async (event) => {
       event.preventDefault();
       setError(null);
       setErrors([]);
-      const starter = starters?.find((s) => s.id === form.starter);
+      const placement = { name: form.name, description: form.description, cluster: form.cluster, namespace: form.namespace };
       try {
-        const created = await api.createWorkflow({
-          name: form.name, description: form.description, cluster: form.cluster, namespace: form.namespace,
-          ...(starter ? { nodes: starter.nodes, edges: starter.edges } : {}),
-        });
+        const created = form.starter
+          ? await api.createFromStarter(form.starter, { ...placement, name: form.name.trim() || undefined })
+          : await api.createWorkflow(placement);
         onDone(created.id);
       } catch (e) {
         setError(errorMessage(e));
@@ -42,10 +47,11 @@ function CreateForm({ clusters, starters, startersError, onDone, onCancel }: {
       }
     }}>
       <h2>New workflow</h2>
-      <label>Name <input required autoFocus value={form.name} maxLength={200} aria-invalid={Boolean(fieldError("name"))} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
+      <label>Name <input required={!form.starter} autoFocus value={form.name} placeholder={starters?.find((st) => st.id === form.starter)?.name ?? ""} maxLength={200} aria-invalid={Boolean(fieldError("name"))} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
       {fieldError("name") && <p className="field-error">{fieldError("name")}</p>}
       <label>Cluster
         <select value={form.cluster ?? ""} onChange={(e) => {
+          setClusterTouched(true);
           const cluster = clusters.find((c) => c.id === Number(e.target.value));
           setForm({ ...form, cluster: cluster?.id ?? null, namespace: cluster?.default_namespace ?? form.namespace });
         }}>
@@ -74,25 +80,40 @@ function CreateForm({ clusters, starters, startersError, onDone, onCancel }: {
 function ImportForm({ clusters, onDone, onCancel }: { clusters: Cluster[]; onDone(id: number): void; onCancel(): void }) {
   const [name, setName] = useState("");
   const [cluster, setCluster] = useState<number | null>(clusters[0]?.id ?? null);
+  const [clusterTouched, setClusterTouched] = useState(false);
+  useEffect(() => { if (!clusterTouched && cluster === null && clusters[0]) setCluster(clusters[0].id); }, [clusters, clusterTouched, cluster]);
   const [yaml, setYaml] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [errors, setErrors] = useState<FieldError[]>([]);
+  const [imported, setImported] = useState<{ id: number; nodes: number; warnings: string[] } | null>(null);
+  if (imported) {
+    return (
+      <section className="dialog stack" aria-label="Import result">
+        <h2>Imported {imported.nodes} nodes</h2>
+        <Notice kind="warn">Some objects were not imported as they are:</Notice>
+        <ul className="error-list">{imported.warnings.map((warning, i) => <li key={i}>{warning}</li>)}</ul>
+        <div className="row-actions"><button type="button" className="primary" autoFocus onClick={() => onDone(imported.id)}>Open workflow</button></div>
+      </section>
+    );
+  }
   return (
     <form className="dialog stack" aria-label="Import YAML" onSubmit={async (event) => {
       event.preventDefault();
       setError(null);
       setErrors([]);
       try {
-        onDone((await api.importYaml({ name, cluster, yaml })).id);
+        const workflow = await api.importYaml({ name, cluster, yaml });
+        if (workflow.warnings?.length) setImported({ id: workflow.id, nodes: workflow.nodes.length, warnings: workflow.warnings });
+        else onDone(workflow.id);
       } catch (e) {
-        setError(e instanceof ApiError && e.status === 404 ? "Import is not available on this server yet (POST /workflows/import is missing)." : errorMessage(e));
+        setError(errorMessage(e));
         if (e instanceof ApiError) setErrors(e.errors);
       }
     }}>
       <h2>Import Kubernetes YAML</h2>
       <label>Name <input required value={name} onChange={(e) => setName(e.target.value)} /></label>
       <label>Cluster
-        <select value={cluster ?? ""} onChange={(e) => setCluster(e.target.value ? Number(e.target.value) : null)}>
+        <select value={cluster ?? ""} onChange={(e) => { setClusterTouched(true); setCluster(e.target.value ? Number(e.target.value) : null); }}>
           <option value="">No cluster</option>
           {clusters.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
         </select>
@@ -102,7 +123,7 @@ function ImportForm({ clusters, onDone, onCancel }: { clusters: Cluster[]; onDon
       </label>
       <label>…or a file <input type="file" accept=".yaml,.yml,text/yaml" onChange={async (e) => { const file = e.target.files?.[0]; if (file) { setYaml(await file.text()); if (!name) setName(file.name.replace(/\.ya?ml$/, "")); } }} /></label>
       {error && <Notice kind="error">{error}</Notice>}
-      {errors.length > 0 && <ul className="error-list">{errors.map((e, i) => <li key={i}><code>{e.path || "yaml"}</code>: {e.message}</li>)}</ul>}
+      {errors.length > 0 && <ul className="error-list" aria-label="Import errors">{errors.map((e, i) => <li key={i}><code>{e.path || "yaml"}</code>: {e.message}</li>)}</ul>}
       <div className="row-actions"><button type="submit" className="primary">Import</button><button type="button" onClick={onCancel}>Cancel</button></div>
     </form>
   );
@@ -122,7 +143,7 @@ export function WorkflowsPage() {
   useEffect(load, [load]);
   useEffect(() => {
     api.clusters().then(setClusters).catch((e) => setError(errorMessage(e)));
-    api.starters().then(setStarters).catch((e) => setStartersError(e instanceof ApiError && e.status === 404 ? "not offered by this server yet" : errorMessage(e)));
+    api.starters().then(setStarters).catch((e) => setStartersError(errorMessage(e)));
   }, []);
   const clusterName = (id: number | null) => clusters.find((c) => c.id === id)?.name ?? (id === null ? "—" : `#${id}`);
   const open = (id: number) => { window.location.href = `/workflows/${id}/`; };
@@ -134,9 +155,13 @@ export function WorkflowsPage() {
       <main className="page">
         <div className="page-actions">
           <button type="button" className="primary" onClick={() => setDialog("create")}>New workflow</button>
+          <button type="button" onClick={() => setDialog("starter")}>New from template</button>
           <button type="button" onClick={() => setDialog("import")}>Import YAML</button>
         </div>
-        {dialog === "create" && <CreateForm clusters={clusters} starters={starters} startersError={startersError} onDone={open} onCancel={() => setDialog(null)} />}
+        {(dialog === "create" || dialog === "starter") && (
+          <CreateForm key={dialog} clusters={clusters} starters={starters} startersError={startersError}
+            initialStarter={dialog === "starter" ? starters?.[0]?.id ?? "" : ""} onDone={open} onCancel={() => setDialog(null)} />
+        )}
         {dialog === "import" && <ImportForm clusters={clusters} onDone={open} onCancel={() => setDialog(null)} />}
         {error && <Notice kind="error">{error}</Notice>}
         {!workflows ? <p className="muted">Loading…</p> : workflows.results.length === 0 ? (
