@@ -3,7 +3,7 @@ import {
   applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeChange, type NodeTypes,
   type OnConnectStart, type IsValidConnection,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { connectionProblem, validSources, validTargets } from "../graph/connections";
 import { kindView } from "../kinds/registry";
 import { useConnecting } from "../store/connecting";
@@ -25,8 +25,13 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
   const flow = useReactFlow();
   const [initialHasNodes] = useState(() => store.getState().nodes.length > 0);
 
-  // Entering or leaving a comparison swaps the graph on screen: bring all of it into view.
+  // Entering or leaving a comparison swaps the graph on screen: bring all of it into view. Only
+  // then: `flow` changes identity as React Flow initialises, and refitting on that made the
+  // viewport jump under the user's first dropped node.
+  const shownDiff = useRef(diff);
   useEffect(() => {
+    if (shownDiff.current === diff) return;
+    shownDiff.current = diff;
     const frame = window.setTimeout(() => void flow.fitView({ maxZoom: 1, padding: 0.2, duration: 200 }), 60);
     return () => window.clearTimeout(frame);
   }, [diff, flow]);
