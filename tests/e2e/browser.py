@@ -81,3 +81,67 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+class EditorSteps:
+    """What a user does in the editor, shared by the browser test classes (needs `self.page`,
+    `self.live_server_url` and `PASSWORD`)."""
+
+    page: Any
+    live_server_url: str
+    password: str = ""
+    shots: str = ""
+
+    def shot(self, name: str) -> Path:
+        return screenshot(self.page, f"{self.shots}{name}")
+
+    def sign_in(self, username: str = "alice") -> None:
+        page = self.page
+        page.goto(f"{self.live_server_url}/")
+        page.wait_for_url("**/accounts/login/**")
+        self.shot("01-login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(self.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Workflows").wait_for()
+
+    def create_workflow(self, name: str) -> int:
+        page = self.page
+        page.get_by_role("button", name="New workflow").click()
+        form = page.get_by_role("form", name="New workflow")
+        form.get_by_label("Name", exact=True).fill(name)
+        form.get_by_label("Description", exact=True).fill("Web tier for the shop")
+        # The personal team's sandbox cluster is chosen by default once the clusters are loaded.
+        cluster = form.locator("select").first
+        page.wait_for_function("el => el.value !== ''", arg=cluster.element_handle())
+        self.shot("02-new-workflow")
+        form.get_by_role("button", name="Create").click()
+        page.wait_for_url("**/workflows/*/")
+        page.locator(".react-flow__pane").wait_for()
+        return int(page.url.rstrip("/").split("/")[-1])
+
+    def drag_kind(self, kind: str, x: int, y: int) -> None:
+        canvas = self.page.locator(".react-flow__pane")
+        self.page.locator(f'.palette-item[data-kind="{kind}"]').drag_to(
+            canvas, target_position={"x": x, "y": y}
+        )
+
+    def node(self, name: str) -> Any:
+        return self.page.locator(f'[data-testid="node-{name}"]')
+
+    def connect(self, source: str, target: str) -> None:
+        page = self.page
+        start = self.node(source).locator(".handle-source").bounding_box()
+        end = self.node(target).locator(".handle-target").bounding_box()
+        assert start and end
+        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(end["x"] + 2, end["y"] + 2, steps=8)
+        page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=4)
+        page.mouse.up()
+
+    def wait_saved(self) -> None:
+        self.page.get_by_test_id("save-indicator").filter(has_text="All changes saved").wait_for()
+
+    def select(self, name: str) -> None:
+        self.node(name).click()

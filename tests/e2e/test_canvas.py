@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from tests.e2e.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    EditorSteps,
     PageWatch,
     ensure_chromium,
     ensure_frontend_built,
@@ -20,16 +21,12 @@ from workflows.models import Workflow
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
-# Endpoints the backend team is still building: the UI must degrade gracefully when they 404.
 # A Deployment has no image until one is typed: the server rejects those saves (shown on the field).
 INVALID_SAVE = (400, r"/v1/api/workflows/\d+/save")
-LATER_ENDPOINTS = [
-    (404, r"/v1/api/starters"),
-    (404, r"/v1/api/workflows/\d+/status"),
-]
 
 
-class CanvasBrowserTests(ChannelsLiveServerTestCase):
+class CanvasBrowserTests(EditorSteps, ChannelsLiveServerTestCase):
+    password = PASSWORD
     playwright: ClassVar[Any]
     browser: ClassVar[Any]
 
@@ -58,62 +55,12 @@ class CanvasBrowserTests(ChannelsLiveServerTestCase):
         self.context = self.browser.new_context(viewport={"width": 1440, "height": 900})
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
-        self.watch = PageWatch(expected=list(LATER_ENDPOINTS))
+        self.watch = PageWatch()
         self.watch.attach(self.page)
 
     def tearDown(self) -> None:
         self.context.close()
         assert self.watch.problems == [], "\n".join(self.watch.problems)
-
-    # helpers
-
-    def sign_in(self) -> None:
-        page = self.page
-        page.goto(f"{self.live_server_url}/")
-        page.wait_for_url("**/accounts/login/**")
-        screenshot(page, "01-login")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("heading", name="Workflows").wait_for()
-
-    def create_workflow(self, name: str) -> int:
-        page = self.page
-        page.get_by_role("button", name="New workflow").click()
-        form = page.get_by_role("form", name="New workflow")
-        form.get_by_label("Name", exact=True).fill(name)
-        form.get_by_label("Description", exact=True).fill("Web tier for the shop")
-        screenshot(page, "02-new-workflow")
-        form.get_by_role("button", name="Create").click()
-        page.wait_for_url("**/workflows/*/")
-        page.locator(".react-flow__pane").wait_for()
-        return int(page.url.rstrip("/").split("/")[-1])
-
-    def drag_kind(self, kind: str, x: int, y: int) -> None:
-        canvas = self.page.locator(".react-flow__pane")
-        self.page.locator(f'.palette-item[data-kind="{kind}"]').drag_to(
-            canvas, target_position={"x": x, "y": y}
-        )
-
-    def node(self, name: str) -> Any:
-        return self.page.locator(f'[data-testid="node-{name}"]')
-
-    def connect(self, source: str, target: str) -> None:
-        page = self.page
-        start = self.node(source).locator(".handle-source").bounding_box()
-        end = self.node(target).locator(".handle-target").bounding_box()
-        assert start and end
-        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(end["x"] + 2, end["y"] + 2, steps=8)
-        page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=4)
-        page.mouse.up()
-
-    def wait_saved(self) -> None:
-        self.page.get_by_test_id("save-indicator").filter(has_text="All changes saved").wait_for()
-
-    def select(self, name: str) -> None:
-        self.node(name).click()
 
     # tests
 
