@@ -92,10 +92,20 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
-def on_sandbox(sandbox: Any, settings: Any) -> Any:
-    """Point the product's `sandbox` clusters at the test session's sandbox cluster."""
+def on_sandbox(sandbox: Any, settings: Any) -> Iterator[Any]:
+    """Point the product's `sandbox` clusters at the test session's sandbox cluster, and delete
+    the namespaces the test created: the sandbox is shared by the session, and leftovers would
+    slow every later test's controllers."""
+    from deployments.sandbox import deletion
+    from deployments.sandbox import resources as R
+
     settings.KUBEORCH_SANDBOX_KUBECONFIG = sandbox.kubeconfig_path
-    return sandbox
+    before = {ns["metadata"]["name"] for ns in sandbox.store.list(R.NAMESPACES)[0]}
+    yield sandbox
+    for namespace in sandbox.store.list(R.NAMESPACES)[0]:
+        name = namespace["metadata"]["name"]
+        if name not in before and sandbox.api.find(R.NAMESPACES, None, name) is not None:
+            deletion.delete(sandbox.api, R.NAMESPACES, None, name)
 
 
 # --- the run engine: one real Celery worker (threads) for the whole session, over Redis ------

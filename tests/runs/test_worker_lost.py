@@ -32,14 +32,39 @@ def doomed_worker(on_sandbox, tmp_path):
     """A real `celery worker` process on its own queue, with a 3 s lease and a run that stays
     `running` (a minute-long settle window)."""
     on_sandbox.write_kubeconfig(tmp_path / "sandbox.kubeconfig")
-    env = {**os.environ, "DATABASE_URL": database_url(), "KUBEORCH_DATA_DIR": str(tmp_path),
-           "KUBEORCH_RUN_LEASE_SECONDS": "3", "KUBEORCH_RUN_SETTLE_SECONDS": "60",
-           "KUBEORCH_RUN_POLL_SECONDS": "0.2"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "KUBEORCH_DATA_DIR": str(tmp_path),
+        "KUBEORCH_RUN_LEASE_SECONDS": "3",
+        "KUBEORCH_RUN_SETTLE_SECONDS": "60",
+        "KUBEORCH_RUN_POLL_SECONDS": "0.2",
+        # Like any production worker it shares the web process's keys.
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
+    }
     env.pop("KUBEORCH_TEST_DB_NAME", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kubeorch", "worker", "--pool", "threads",
-         "--concurrency", "2", "-Q", QUEUE, "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kubeorch",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            "2",
+            "-Q",
+            QUEUE,
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("w"),
     )
     yield process
     if process.poll() is None:
@@ -56,23 +81,38 @@ def wait(predicate, timeout: float, what: str) -> float:
 
 
 def test_kill_9_mid_run_fails_the_run_and_a_rerun_converges(
-        as_alice, doomed_worker, engine, wait_for_run, monkeypatch):
+    as_alice, doomed_worker, engine, wait_for_run, monkeypatch
+):
     namespace = f"lost-{uuid.uuid4().hex[:8]}"
-    nodes = [node("web", "deployment", name="web", image="nginx:1.27", replicas=2),
-             node("svc", "service", name="web")]
-    workflow = as_alice.post("/v1/api/workflows", {
-        "name": "lost", "namespace": namespace, "nodes": nodes, "edges": [edge("svc", "web")],
-    }, format="json").json()
+    nodes = [
+        node("web", "deployment", name="web", image="nginx:1.27", replicas=2),
+        node("svc", "service", name="web"),
+    ]
+    workflow = as_alice.post(
+        "/v1/api/workflows",
+        {
+            "name": "lost",
+            "namespace": namespace,
+            "nodes": nodes,
+            "edges": [edge("svc", "web")],
+        },
+        format="json",
+    ).json()
     monkeypatch.setattr(
         "deployments.actions.runs.enqueue",
         lambda run_id, sealed: execute_run.apply_async(
-            args=[run_id], kwargs={"sealed_secrets": sealed}, queue=QUEUE),
+            args=[run_id], kwargs={"sealed_secrets": sealed}, queue=QUEUE
+        ),
     )
-    run_id = as_alice.post(f"/v1/api/workflows/{workflow['id']}/run", {},
-                           format="json").json()["run_id"]
+    run_id = as_alice.post(f"/v1/api/workflows/{workflow['id']}/run", {}, format="json").json()[
+        "run_id"
+    ]
     wait(lambda: Run.objects.get(pk=run_id).status == "running", 60, "the worker to start")
-    wait(lambda: Run.objects.get(pk=run_id).logs.filter(message__contains="wave 3").exists(),
-         30, "the apply to get going")
+    wait(
+        lambda: Run.objects.get(pk=run_id).logs.filter(message__contains="wave 2").exists(),
+        30,
+        "the apply to get going",
+    )
 
     os.kill(doomed_worker.pid, signal.SIGKILL)
     doomed_worker.wait(timeout=10)
@@ -93,11 +133,16 @@ def test_kill_9_mid_run_fails_the_run_and_a_rerun_converges(
     result = wait_for_run(rerun.json()["run_id"])
     assert result["status"] == "completed", result["error"]
     client = connect(ConnectionSpec(kind="kubeconfig", kubeconfig=engine.kubeconfig_yaml()))
-    assert [d["metadata"]["name"] for d in client.list("apps/v1", "Deployment",
-                                                       namespace=namespace)] == ["web"]
-    assert [s["metadata"]["name"] for s in client.list("v1", "Service",
-                                                       namespace=namespace)] == ["web"]
+    assert [
+        d["metadata"]["name"] for d in client.list("apps/v1", "Deployment", namespace=namespace)
+    ] == ["web"]
+    assert [s["metadata"]["name"] for s in client.list("v1", "Service", namespace=namespace)] == [
+        "web"
+    ]
     assert len(client.list("apps/v1", "ReplicaSet", namespace=namespace)) == 1
-    ready = [p for p in client.list("v1", "Pod", namespace=namespace)
-             if p["status"].get("phase") == "Running"]
+    ready = [
+        p
+        for p in client.list("v1", "Pod", namespace=namespace)
+        if p["status"].get("phase") == "Running"
+    ]
     assert len(ready) == 2
