@@ -1,0 +1,355 @@
+"""Event delivery latency to many subscribers (goal: p99 <= 100 ms at 1,000 subscribers).
+
+Latency = the time a subscriber receives an event - the time its emitting transaction committed
+(the timestamp is in the payload; emit() writes the Event row and publishes it on commit).
+
+The production stack: `manage.py serve` (Daphne, one process) on PostgreSQL + Redis (the
+RedisChannelLayer), in a database of its own. 100 and 1,000 subscribers per transport, over
+loopback, all on one workflow's stream: SSE `GET /v1/api/workflows/{id}/events` (raw asyncio
+sockets, chunked HTTP/1.1) and WebSocket `/ws/workflows/{id}/` (a minimal asyncio client). The
+subscribers run in a child process (asyncio); this process emits EVENTS events through the ORM,
+INTERVAL apart, each in its own `transaction.atomic()`.
+
+Every subscriber must receive every event exactly once, in id order: delivered %, duplicates and
+out-of-order counts are printed with p50/p99/max. Needs DATABASE_URL and REDIS_URL:
+
+    scripts/with-services .venv/bin/python bench/events.py
+"""
+
+import asyncio
+import base64
+import itertools
+import json
+import multiprocessing
+import os
+import struct
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import (  # noqa: E402
+    Stack,
+    free_port,
+    make_user_and_token,
+    percentile,
+    prepare,
+    raise_fd_limit,
+    serve,
+    setup_django,
+)
+
+SCENARIOS = [("sse", 100), ("sse", 1000), ("websocket", 100), ("websocket", 1000)]
+if os.environ.get("BENCH_EVENTS_SCENARIOS"):  # e.g. "websocket:1000,sse:100"
+    SCENARIOS = [
+        (name, int(count))
+        for name, _, count in (
+            item.partition(":") for item in os.environ["BENCH_EVENTS_SCENARIOS"].split(",")
+        )
+    ]
+EVENTS = int(os.environ.get("BENCH_EVENTS_COUNT", 50))
+INTERVAL = float(os.environ.get("BENCH_EVENTS_INTERVAL", 0.1))  # seconds between two emits
+CONNECT_PARALLEL = 50  # connection attempts in flight (Daphne's listen backlog is 50)
+CONNECT_TIMEOUT = 60.0  # for all subscribers of a scenario
+DRAIN_TIMEOUT = 10.0  # after the last emit, for the stragglers
+EVENT_TYPE = "bench.ping"
+
+
+# --- the subscribers (child process; no Django) ---------------------------------------------
+
+
+@dataclass
+class Subscriber:
+    received: list[tuple[int, int, float]] = field(default_factory=list)  # (id, seq, latency)
+    error: str = ""
+    connected: bool = False
+
+
+async def read_http_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    return status, headers
+
+
+def record(sub: Subscriber, event: dict[str, Any], now: float) -> None:
+    if event.get("type") != EVENT_TYPE:
+        return
+    payload = event["payload"]
+    sub.received.append((event["id"], payload["seq"], now - payload["sent"]))
+
+
+async def sse_subscriber(
+    sub: Subscriber, port: int, workflow_id: int, token: str, ready: asyncio.Event,
+    stop: asyncio.Event,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    writer.write(
+        f"GET /v1/api/workflows/{workflow_id}/events HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\nAuthorization: Token {token}\r\n"
+        "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n".encode()
+    )
+    status, headers = await read_http_head(reader)
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}")
+    chunked = headers.get("transfer-encoding", "").lower() == "chunked"
+    buffer = b""
+    while not stop.is_set():
+        if chunked:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                raise RuntimeError("stream ended")
+            data = (await reader.readexactly(size + 2))[:-2]
+        else:
+            data = await reader.read(65536)
+            if not data:
+                raise RuntimeError("stream ended")
+        now = time.time()
+        buffer += data
+        while b"\n\n" in buffer:
+            block, buffer = buffer.split(b"\n\n", 1)
+            if block.startswith(b": connected"):
+                sub.connected = True
+                ready.set()
+                continue
+            for line in block.split(b"\n"):
+                if line.startswith(b"data: "):
+                    record(sub, json.loads(line[6:]), now)
+    return reader, writer
+
+
+def ws_frame(opcode: int, payload: bytes) -> bytes:
+    """A masked client frame (payloads here are small: < 126 bytes)."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload)) + mask + masked
+
+
+async def ws_subscriber(
+    sub: Subscriber, port: int, workflow_id: int, token: str, ready: asyncio.Event,
+    stop: asyncio.Event,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /ws/workflows/{workflow_id}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Token {token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Origin: http://127.0.0.1:{port}\r\n\r\n".encode()
+    )
+    status, _ = await read_http_head(reader)
+    if status != 101:
+        raise RuntimeError(f"HTTP {status}")
+    sub.connected = True  # the consumer joins the group before it accepts
+    ready.set()
+    message = b""
+    while not stop.is_set():
+        first, second = await reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            (length,) = struct.unpack("!H", await reader.readexactly(2))
+        elif length == 127:
+            (length,) = struct.unpack("!Q", await reader.readexactly(8))
+        payload = await reader.readexactly(length)  # server frames are not masked
+        opcode = first & 0x0F
+        if opcode == 0x9:  # ping: Daphne closes connections that do not answer
+            writer.write(ws_frame(0xA, payload))
+        elif opcode == 0x8:
+            raise RuntimeError(f"closed by the server: {payload[:2].hex()}")
+        elif opcode in (0x0, 0x1):
+            message += payload
+            if first & 0x80:
+                record(sub, json.loads(message), time.time())
+                message = b""
+    return reader, writer
+
+
+async def subscribe_all(
+    transport: str, count: int, port: int, workflow_id: int, token: str, pipe: Connection
+) -> None:
+    loop = asyncio.get_running_loop()
+    subscribers = [Subscriber() for _ in range(count)]
+    stop = asyncio.Event()
+    gate = asyncio.Semaphore(CONNECT_PARALLEL)
+    connect = sse_subscriber if transport == "sse" else ws_subscriber
+    writers: list[asyncio.StreamWriter] = []
+
+    async def run(sub: Subscriber) -> None:
+        ready = asyncio.Event()
+        await gate.acquire()
+        released = False
+        try:
+            task = asyncio.ensure_future(connect(sub, port, workflow_id, token, ready, stop))
+            waiter = asyncio.ensure_future(ready.wait())
+            await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+            gate.release()
+            released = True
+            waiter.cancel()
+            _, writer = await task
+            writers.append(writer)
+        except Exception as exc:
+            sub.error = f"{type(exc).__name__}: {exc}"[:120]
+        finally:
+            if not released:
+                gate.release()
+
+    tasks = [asyncio.ensure_future(run(sub)) for sub in subscribers]
+    started = time.monotonic()
+    while time.monotonic() - started < CONNECT_TIMEOUT:
+        if all(s.connected or s.error for s in subscribers):
+            break
+        await asyncio.sleep(0.05)
+    connect_seconds = time.monotonic() - started
+    pipe.send(("ready", sum(s.connected for s in subscribers), connect_seconds))
+    await loop.run_in_executor(None, pipe.recv)  # "drain": the last event was emitted
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while time.monotonic() < deadline:
+        if all(len(s.received) >= EVENTS or s.error or not s.connected for s in subscribers):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    errors: dict[str, int] = {}
+    for sub in subscribers:
+        if sub.error:
+            errors[sub.error] = errors.get(sub.error, 0) + 1
+    pipe.send(("results", [s.received for s in subscribers], errors))
+
+
+def subscriber_process(
+    transport: str, count: int, port: int, workflow_id: int, token: str, pipe: Connection
+) -> None:
+    raise_fd_limit(count * 2 + 1024)
+    asyncio.run(subscribe_all(transport, count, port, workflow_id, token, pipe))
+    pipe.close()
+
+
+# --- the emitter and the report (this process, Django) -------------------------------------
+
+
+@dataclass
+class Result:
+    transport: str
+    subscribers: int
+    connected: int
+    connect_seconds: float
+    delivered: int
+    duplicates: int
+    out_of_order: int
+    latencies_ms: list[float]
+    errors: dict[str, int]
+
+
+def emit_events(team_id: int, topic: str) -> None:
+    from django.db import transaction
+
+    from deployments.events import emit
+
+    next_at = time.monotonic()
+    for seq in range(EVENTS):
+        with transaction.atomic():
+            # emit() writes and publishes on commit, right after this block: `sent` is the
+            # commit time within a few microseconds.
+            emit(team_id, topic, EVENT_TYPE, {"seq": seq, "sent": time.time()})
+        next_at += INTERVAL
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+def run_scenario(
+    transport: str, count: int, port: int, workflow: Any, token: str, server: Any
+) -> Result:
+    from workflows.workflow_events import workflow_topic
+
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(
+        target=subscriber_process, args=(transport, count, port, workflow.pk, token, theirs),
+        daemon=True,
+    )
+    child.start()
+    try:
+        if not ours.poll(CONNECT_TIMEOUT + 30):
+            raise TimeoutError("the subscribers never reported")
+        _, connected, connect_seconds = ours.recv()
+        if connected:
+            emit_events(workflow.team_id, workflow_topic(workflow.pk))
+        ours.send("drain")
+        if not ours.poll(DRAIN_TIMEOUT + 30):
+            raise TimeoutError("the subscribers never sent their results")
+        _, received, errors = ours.recv()
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    latencies: list[float] = []
+    delivered = duplicates = out_of_order = 0
+    for events in received:
+        seqs = [seq for _, seq, _ in events]
+        delivered += len(set(seqs))
+        duplicates += len(seqs) - len(set(seqs))
+        ids = [event_id for event_id, _, _ in events]
+        out_of_order += sum(1 for a, b in itertools.pairwise(ids) if b <= a)
+        latencies += [latency * 1000 for _, _, latency in events]
+    latencies.sort()
+    if server.poll() is not None:
+        errors[f"the server exited ({server.returncode})"] = 1
+    return Result(transport, count, connected, connect_seconds, delivered, duplicates,
+                  out_of_order, latencies, errors)
+
+
+def report(results: list[Result]) -> None:
+    print(f"event delivery: {EVENTS} events {INTERVAL * 1000:.0f} ms apart, one Daphne process, "
+          "PostgreSQL + Redis channel layer (goal: p99 <= 100 ms at 1,000)")
+    print(f"  {'transport':<10} {'subs':>5} {'connected':>9} {'events':>6} {'delivered':>9} "
+          f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  notes")
+    for r in results:
+        expected = r.subscribers * EVENTS
+        share = 100 * r.delivered / expected if expected else 0.0
+        p50, p99 = percentile(r.latencies_ms, 0.50), percentile(r.latencies_ms, 0.99)
+        worst = r.latencies_ms[-1] if r.latencies_ms else float("nan")
+        notes = [f"connect {r.connect_seconds:.1f} s"]
+        if r.duplicates:
+            notes.append(f"{r.duplicates} duplicates")
+        if r.out_of_order:
+            notes.append(f"{r.out_of_order} out of order")
+        notes += [f"{n}x {e}" for e, n in sorted(r.errors.items(), key=lambda x: -x[1])[:3]]
+        print(f"  {r.transport:<10} {r.subscribers:>5} {r.connected:>9} {EVENTS:>6} "
+              f"{share:>8.1f}% {p50:>8.1f} {p99:>8.1f} {worst:>8.1f}  {'; '.join(notes)}")
+
+
+def main() -> None:
+    stack: Stack = prepare("events", redis_db=1)
+    raise_fd_limit(16384)  # Daphne inherits it: 1,000 sockets + database connections
+    results: list[Result] = []
+    try:
+        setup_django(stack)
+        from workflows.actions.workflows import create_workflow
+
+        user, token, team = make_user_and_token("bench-events")
+        workflow = create_workflow(user, team=team, name="events-bench")
+        port = free_port()
+        server = serve(stack, port)
+        for transport, count in SCENARIOS:
+            results.append(run_scenario(transport, count, port, workflow, token, server))
+            time.sleep(1)  # let the server finish closing the streams
+    finally:
+        stack.close()
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
