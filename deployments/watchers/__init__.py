@@ -1,6 +1,7 @@
 """Live node health after a run: one watch per resource type per cluster and namespace, owned
 by a single process (lease), rebuilt from the database by `sync()`. See hub.py."""
 
+import os
 import threading
 
 from deployments.watchers.hub import WatchHub
@@ -16,6 +17,16 @@ def get_hub() -> WatchHub:
         if _hub is None:
             _hub = WatchHub()
         return _hub
+
+
+def _forget_hub_after_fork() -> None:
+    # A forked child (a prefork pool process) inherits the hub object but none of its threads,
+    # and its owner string: it must never renew the parent's lease as if it were the parent.
+    global _hub
+    _hub = None
+
+
+os.register_at_fork(after_in_child=_forget_hub_after_fork)
 
 
 def current_hub() -> WatchHub | None:

@@ -31,17 +31,25 @@ RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 60.0)
 
 
 class ResourceWatcher(threading.Thread):
-    """Feeds one resource type's events to the hub until stopped; restarts a watch that gave
-    up (the restart relists, so nothing missed meanwhile is lost)."""
+    """Feeds one resource type's events to the hub until stopped. List, then watch from the
+    list's version (an informer): the watch misses nothing after the list, and `listed` tells
+    the hub to check every node of the group for what changed before it (or while this
+    watcher was down, since each restart lists again)."""
 
     def __init__(
-        self, key: GroupKey, api_version: str, kind: str, client: ClientFactory, sink: EventSink
+        self,
+        key: GroupKey,
+        api_version: str,
+        kind: str,
+        client: ClientFactory,
+        sink: EventSink,
+        listed: Callable[[GroupKey], None],
     ):
         super().__init__(daemon=True, name=f"watch-{key[0]}-{key[1]}-{kind}")
         self.key, self.api_version, self.kind = key, api_version, kind
-        self.client, self.sink = client, sink
+        self.client, self.sink, self.listed = client, sink, listed
         self.halt = threading.Event()
-        self.restarts = 0
+        self.lists = 0
 
     def run(self) -> None:
         failures = 0
@@ -54,29 +62,41 @@ class ResourceWatcher(threading.Thread):
             except Exception:
                 failures += 1
                 log.exception("watch %s in %s crashed", self.kind, self.key)
-            self.restarts += 1
             self.halt.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1] if failures else 0)
 
     def _watch_once(self) -> bool:
-        """Run one watch to its end. True if it delivered anything (a healthy stream)."""
-        watch = self.client().watch(
+        """List, then watch until stopped or failed. True if it got as far as watching."""
+        client = self.client()
+        selector = None if self.kind in UNLABELLED_KINDS else MANAGED_SELECTOR
+        items, version = client.list_with_version(
+            self.api_version, self.kind, namespace=self.key[1], label_selector=selector
+        )
+        watch = client.watch(
             self.api_version,
             self.kind,
             namespace=self.key[1],
-            label_selector=None if self.kind in UNLABELLED_KINDS else MANAGED_SELECTOR,
+            label_selector=selector,
+            resource_version=version,
             stop=self.halt,
         )
-        delivered = False
+        # Seeded with the list, a relist after 410 Gone reports deletions too.
+        watch.known = {_object_key(item): item for item in items}
+        self.lists += 1
+        self.listed(self.key)
         try:
             for event in watch:
-                delivered = True
                 self.sink(self.key, event)
         finally:
             watch.close()
-        return delivered
+        return True
 
     def stop(self) -> None:
         self.halt.set()
+
+
+def _object_key(obj: dict) -> tuple[str, str]:
+    metadata = obj.get("metadata") or {}
+    return (metadata.get("namespace") or "", metadata.get("name") or "")
 
 
 class GroupClient:
@@ -117,11 +137,17 @@ class GroupClient:
 
 
 class WatchGroup:
-    def __init__(self, key: GroupKey, spec_for: SpecFactory, sink: EventSink):
+    def __init__(
+        self,
+        key: GroupKey,
+        spec_for: SpecFactory,
+        sink: EventSink,
+        listed: Callable[[GroupKey], None],
+    ):
         self.key = key
         self.client = GroupClient(spec_for, pool_size=len(WATCHED_KINDS) + 4)
         self.watchers = [
-            ResourceWatcher(key, api_version, kind, self.client, sink)
+            ResourceWatcher(key, api_version, kind, self.client, sink, listed)
             for api_version, kind in WATCHED_KINDS
         ]
 
@@ -140,5 +166,6 @@ class WatchGroup:
         self.client.close()
 
     @property
-    def alive(self) -> int:
-        return sum(watcher.is_alive() for watcher in self.watchers)
+    def synced(self) -> bool:
+        """Every watcher has listed at least once (its watch is open or opening)."""
+        return all(watcher.lists for watcher in self.watchers)

@@ -138,10 +138,11 @@ class WatchHub:
         debouncer = self._ensure_debouncer()
         for key in by_group:
             if key not in self.groups:
-                self.groups[key] = WatchGroup(key, self._spec_factory(key[0]), self._on_event)
+                self.groups[key] = WatchGroup(
+                    key, self._spec_factory(key[0]), self._on_event, self._on_listed
+                )
                 self.groups[key].start()
-        # New or re-run workflows are checked in full: objects deleted while nobody watched
-        # send no event.
+        # New or re-run workflows are checked in full (new groups also do so once listed).
         debouncer.mark((t.workflow_id, node_id) for t in changed for node_id in t.objects)
 
     def _ensure_debouncer(self) -> Debouncer[NodeKey]:
@@ -181,6 +182,21 @@ class WatchHub:
         nodes = self.nodes_for(key, event.object)
         if nodes:
             debouncer.mark(nodes)
+
+    def _on_listed(self, key: GroupKey) -> None:
+        """A watch (re)started from a fresh list: whatever changed before it, deletions
+        included, sent no event, so every node in the group is checked (coalesced)."""
+        debouncer = self._debouncer
+        if debouncer is not None:
+            debouncer.mark(
+                (t.workflow_id, node_id)
+                for t in self._by_group.get(key, [])
+                for node_id in t.objects
+            )
+
+    @property
+    def synced(self) -> bool:
+        return all(group.synced for group in self.groups.values())
 
     def nodes_for(self, key: GroupKey, obj: dict) -> list[NodeKey]:
         """The watched (workflow, node) pairs whose health this object's change may affect."""

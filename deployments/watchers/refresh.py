@@ -7,11 +7,13 @@ from deployments.engine.observe import observe_nodes
 from deployments.engine.recorder import RunRecorder
 from deployments.models import Run
 from deployments.watchers.targets import WATCHED_RUN_STATUSES, Target
+from workflows.models.workflow import WorkflowStatus
 
 
 def latest_run_is(target: Target) -> Run | None:
-    """The target's run if it is still the workflow's latest and finished, else None: once a
-    new run is queued the engine owns the node states and the watchers keep out."""
+    """The target's run if it is still the workflow's latest and finished and the workflow is
+    not archived, else None: once a new run is queued the engine owns the node states and the
+    watchers keep out (checked here, at write time, not only at the last sync)."""
     latest = (
         Run.objects.filter(workflow_id=target.workflow_id)
         .select_related("workflow", "version")
@@ -20,6 +22,8 @@ def latest_run_is(target: Target) -> Run | None:
     )
     if latest is None or latest.pk != target.run_id:
         return None
+    if latest.workflow.status == WorkflowStatus.ARCHIVED:
+        return None  # its teardown deletes everything: no "missing" storm on the last run
     return latest if latest.status in WATCHED_RUN_STATUSES else None
 
 

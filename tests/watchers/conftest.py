@@ -43,14 +43,20 @@ def kube(engine: Any) -> Iterator[ClusterClient]:
     client.close()
 
 
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    """Poll until check() is truthy; fail with `what` after the deadline."""
+def eventually(
+    check: Callable[[], Any],
+    what: str,
+    timeout: float = 30,
+    describe: Callable[[], Any] | None = None,
+) -> Any:
+    """Poll until check() is truthy; fail with `what` (and describe()) after the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
         if value:
             return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what}: {describe() if describe else ''}")
         time.sleep(0.05)
 
 

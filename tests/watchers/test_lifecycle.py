@@ -45,7 +45,10 @@ def test_archived_workflows_and_active_runs_are_not_watched(
     assert hub.sync()
     assert set(hub.targets) == {archived["id"], rerun["id"]} and len(hub.groups) == 2
 
+    archived_target = hub.targets[archived["id"]]
     assert as_alice.post(f"/v1/api/workflows/{archived['id']}/archive").status_code == 200
+    client = client_for(Workflow.objects.get(pk=archived["id"]).cluster)
+    assert refresh_nodes(client, archived_target, ["web", "cfg"]) == [], "torn down, not watched"
     hub.sync()
     assert set(hub.targets) == {rerun["id"]}
     assert set(hub.groups) == {(hub.targets[rerun["id"]].cluster_id, rerun["namespace"])}
@@ -83,8 +86,17 @@ def test_only_the_lease_holder_watches_and_another_takes_over(
 
     before = last_event_id()
     assert kube.delete("v1", "ConfigMap", "web-config", ns)
-    eventually(lambda: health(as_alice, wid, "cfg") == "missing", "the new owner at work")
-    assert len(node_events(wid, "cfg", before)) == 1, "one owner, one event"
+    eventually(
+        lambda: health(as_alice, wid, "cfg") == "missing",
+        "the new owner at work",
+        describe=lambda: (
+            as_alice.get(f"/v1/api/workflows/{wid}/status").json()["nodes"]["cfg"],
+            dict(two.refreshed),
+            two.threads(),
+        ),
+    )
+    events = eventually(lambda: node_events(wid, "cfg", before), "node.status_changed")
+    assert [e["health"] for e in events] == ["missing"], "one owner, one event"
 
 
 def test_a_standby_hub_takes_over_when_the_owner_stops(as_alice, make_hub, engine, wait_for_run):

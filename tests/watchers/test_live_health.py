@@ -67,12 +67,19 @@ def test_image_changed_in_cluster_degrades_node_and_restoring_heals_it(
     eventually(lambda: health(as_alice, wid, "web") == "degraded", "web degraded")
     status = as_alice.get(f"/v1/api/workflows/{wid}/status").json()
     assert "missing" in status["nodes"]["web"]["message"] or "ImagePull" in str(status), status
-    assert any(e["health"] == "degraded" for e in node_events(wid, "web", before))
     assert status["run"]["status"] == "completed", "the run itself is history: not changed"
+    # Events are written right after the state's transaction commits.
+    eventually(
+        lambda: any(e["health"] == "degraded" for e in node_events(wid, "web", before)),
+        "node.status_changed: degraded",
+    )
 
     edit_image(kube, ns, "nginx:1.27")
     eventually(lambda: health(as_alice, wid, "web") == "healthy", "web healthy again")
-    assert node_events(wid, "web", before)[-1]["health"] == "healthy"
+    eventually(
+        lambda: node_events(wid, "web", before)[-1]["health"] == "healthy",
+        "node.status_changed: healthy",
+    )
     assert health(as_alice, wid, "svc") == "healthy"
 
 
@@ -85,7 +92,7 @@ def test_deleted_configmap_is_missing(as_alice, make_hub, kube, wait_for_run):
 
     assert kube.delete("v1", "ConfigMap", "web-config", ns)
     eventually(lambda: health(as_alice, wid, "cfg") == "missing", "cfg missing")
-    events = node_events(wid, "cfg", before)
+    events = eventually(lambda: node_events(wid, "cfg", before), "node.status_changed")
     assert [e["health"] for e in events] == ["missing"], "one change, one event"
     latest_run = as_alice.get(f"/v1/api/workflows/{wid}/status").json()["run"]
     assert events[0]["run_id"] == latest_run["id"], "recorded on the latest run"
