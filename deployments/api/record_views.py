@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 from deployments import records
 from deployments.api import record_serializers as s
 from deployments.models import Attempt, Deployment
-from workflows.permissions import WRITE, require, visible_teams
+from workflows.models import Cluster
+from workflows.permissions import WRITE, require, scoped, visible_teams
 
 CONFLICT = OpenApiResponse(description="{code, message, ...}: illegal transition, or busy")
 NOT_FOUND = OpenApiResponse(description="not found (or not in your teams)")
@@ -48,8 +49,12 @@ class DeploymentListView(APIView):
         query = s.HistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
+        # Visibility is decided on the cluster (a deployment belongs to its cluster's team), so
+        # the page query is the bare keyset on the history index.
+        if not scoped(Cluster.objects.filter(pk=params["cluster"]), request.user).exists():
+            return Response({"results": [], "next": None})
         page = records.history(
-            visible_deployments(request.user).select_related("created_by"),
+            Deployment.objects.select_related("created_by"),
             params["target"], params["cluster"], params.get("cursor"),
         )
         results = s.DeploymentSerializer(page.items, many=True).data

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from deployments.cluster import ClusterClient
 from deployments.clusters import client_for
-from deployments.engine.observe import SETTLED, observe_nodes, observe_object
+from deployments.engine.observe import SETTLED, WORKLOAD_KINDS, observe_nodes, observe_object
 from deployments.engine.prune import prune
 from deployments.health import Health, HealthStatus
 from deployments.models import Attempt, Deployment
@@ -21,7 +21,7 @@ from workflows.manifests import InvalidGraphError, RenderedObject, render_manife
 from workflows.models import Workflow
 from workflows.permissions import WRITE, require
 
-# Broken for sure, as opposed to not there yet (progressing) or unreadable (unknown).
+# Broken (when nothing else is still rolling out), as opposed to progressing or unreadable.
 BROKEN = frozenset({HealthStatus.DEGRADED, HealthStatus.MISSING})
 
 
@@ -34,8 +34,9 @@ def latest_attempt(deployment: Deployment) -> Attempt | None:
 
 def reconcile(actor: Any, deployment: Deployment) -> Deployment:
     """Settle the deployment's unknown attempt from the cluster: ready when every object is
-    healthy, failed when one is broken or missing; left unknown (with the new evidence) while
-    objects are still progressing or unreadable. A deployment with nothing unknown is a no-op.
+    healthy; failed when one is missing, a workload is degraded, or anything is degraded with
+    nothing still rolling out; left unknown (with the new evidence) while objects progress or
+    cannot be read. A deployment with nothing unknown is a no-op.
 
     Only the attempt is settled: moving the deployment (activate, fail) stays the caller's call.
     """
@@ -44,8 +45,8 @@ def reconcile(actor: Any, deployment: Deployment) -> Deployment:
     attempt = latest_attempt(deployment)
     if attempt is None or attempt.status != AttemptStatus.UNKNOWN:
         return deployment
-    healths = observe(deployment)
-    verdict, evidence = judge(healths)
+    healths, workloads = observe(deployment)
+    verdict, evidence = judge(healths, workloads)
     if verdict is None:
         Attempt.objects.filter(pk=attempt.pk, status=AttemptStatus.UNKNOWN).update(
             evidence={**attempt.evidence, **evidence}
@@ -61,18 +62,22 @@ def reconcile(actor: Any, deployment: Deployment) -> Deployment:
     return Deployment.objects.get(pk=deployment.pk)
 
 
-def observe(deployment: Deployment) -> dict[str, Health]:
-    """Health per node (workflow targets) or of the named Kubernetes Deployment (others)."""
+def observe(deployment: Deployment) -> tuple[dict[str, Health], set[str]]:
+    """Health per node (workflow targets) or of the named Kubernetes Deployment (others), and
+    which of those keys are workloads (their pods say why they cannot progress)."""
     client = client_for(deployment.cluster)
     workflow_id = workflow_id_of(deployment.target)
     if workflow_id is not None:
-        return observe_nodes(client, _objects_by_node(deployment, workflow_id))
+        by_node = _objects_by_node(deployment, workflow_id)
+        workloads = {node for node, objs in by_node.items()
+                     if any(o.k8s_kind in WORKLOAD_KINDS for o in objs)}
+        return observe_nodes(client, by_node), workloads
     name = deployment.object_name or deployment.target.replace(":", "-")
     obj = RenderedObject(name, "deployment", {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": deployment.namespace},
     })
-    return {name: observe_object(client, obj)}
+    return {name: observe_object(client, obj)}, {name}
 
 
 def _objects_by_node(deployment: Deployment, workflow_id: int) -> dict[str, list[RenderedObject]]:
@@ -97,7 +102,7 @@ def _int(version: str | None) -> int:
     return int(version) if version and version.isdigit() and len(version) < 10 else -1
 
 
-def judge(healths: dict[str, Health]) -> tuple[str | None, dict[str, Any]]:
+def judge(healths: dict[str, Health], workloads: set[str]) -> tuple[str | None, dict[str, Any]]:
     evidence = {
         "reconcile": {
             "observed_at": timezone.now().isoformat(),
@@ -109,11 +114,20 @@ def judge(healths: dict[str, Health]) -> tuple[str | None, dict[str, Any]]:
         # Nothing to look at (no workflow, nothing rendered): nothing can be running.
         return AttemptStatus.FAILED, evidence
     statuses = {h.status for h in healths.values()}
-    if statuses & BROKEN:
+    if HealthStatus.MISSING in statuses:
+        # Nobody will create it: the worker that would have is gone.
         return AttemptStatus.FAILED, evidence
-    if statuses <= SETTLED:
-        return AttemptStatus.READY, evidence
-    return None, evidence
+    if any(healths[key].status == HealthStatus.DEGRADED for key in workloads):
+        # A workload is degraded only when its pods say why it cannot progress (image pull,
+        # crash loop, deadline): waiting will not fix it.
+        return AttemptStatus.FAILED, evidence
+    if statuses & {HealthStatus.PROGRESSING, HealthStatus.UNKNOWN}:
+        # Still rolling out (a Service selects no ready pods yet and looks degraded meanwhile)
+        # or unreadable: judging now would be a guess. Ask again later.
+        return None, evidence
+    if HealthStatus.DEGRADED in statuses:
+        return AttemptStatus.FAILED, evidence
+    return (AttemptStatus.READY if statuses <= SETTLED else None), evidence
 
 
 def _worst_message(healths: dict[str, Health]) -> str:

@@ -7,12 +7,15 @@ import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from deployments.models import Deployment
 from kubeorch.errors import FieldError, InvalidInput
 
 PAGE_SIZE = 50
+_TABLE = Deployment._meta.db_table
+_COLUMNS = f'"{_TABLE}"."created_at", "{_TABLE}"."id"'
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from None
 
 
+def page_query(
+    queryset: QuerySet[Deployment], target: str, cluster_id: int, cursor: str | None = None,
+    size: int = PAGE_SIZE,
+) -> QuerySet[Deployment]:
+    """The query of one page plus one row (which tells whether there is a next page)."""
+    rows = queryset.filter(target=target, cluster_id=cluster_id)
+    if cursor:
+        created_at, pk = decode_cursor(cursor)
+        # A row comparison, which PostgreSQL turns into an index range start; the spelled-out
+        # `a < c OR (a = c AND id < i)` is only a filter and ends in a sort.
+        rows = rows.filter(
+            RawSQL(f"({_COLUMNS}) < (%s, %s)", (created_at, pk), output_field=BooleanField())
+        )
+    return rows.order_by("-created_at", "-id")[: size + 1]
+
+
 def history(
     queryset: QuerySet[Deployment], target: str, cluster_id: int, cursor: str | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
     """One page of (target, cluster)'s deployments, newest first, after `cursor`."""
-    rows = queryset.filter(target=target, cluster_id=cluster_id)
-    if cursor:
-        created_at, pk = decode_cursor(cursor)
-        # Row comparison (created_at, id) < (c, i), spelled so the index's order serves it.
-        rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
-    items = list(rows.order_by("-created_at", "-id")[: size + 1])
+    items = list(page_query(queryset, target, cluster_id, cursor, size))
     next_cursor = encode_cursor(items[size - 1]) if len(items) > size else None
     return Page(items[:size], next_cursor)
