@@ -1,17 +1,18 @@
 """WebSocket consumers. Each authenticates and authorizes in connect(), one group per object."""
 
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import Q
 
-from deployments.events import serialize, topic_group
+from deployments.events import topic_group
 from deployments.models import Event
+from deployments.sse import BATCH, events_after
 from workflows.models import Workflow
 from workflows.workflow_events import workflow_topic
-
-REPLAY_BATCH = 500
 
 
 class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
@@ -30,8 +31,9 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
         self.group = topic_group(self.topic)
         self.last_id = await self._resume_point()
         await self.channel_layer.group_add(self.group, self.channel_name)
+        joined = time.monotonic()
         await self.accept()
-        await self._send_new_events()
+        await self._send_new_events(started_after=joined)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
@@ -40,21 +42,23 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
     async def event_created(self, message: dict[str, Any]) -> None:
         # The message only wakes us; the table says what to send, in id order, exactly once.
         if message["id"] > self.last_id:
-            await self._send_new_events()
+            await self._send_new_events(woken_by=message["id"])
 
-    async def _send_new_events(self) -> None:
+    async def _send_new_events(
+        self, woken_by: int | None = None, started_after: float | None = None
+    ) -> None:
+        # The read is shared with the process's other streams of this topic (one query for
+        # all subscribers woken by an event); see deployments.sse.events_after.
         while True:
-            events = await self._events_after(self.last_id)
+            events = await events_after(
+                Q(topic=self.topic), self.last_id, woken_by=woken_by, started_after=started_after
+            )
+            started_after = None
             for event in events:
                 await self.send_json(event)
                 self.last_id = event["id"]
-            if len(events) < REPLAY_BATCH:
+            if len(events) < BATCH:
                 return
-
-    @database_sync_to_async
-    def _events_after(self, last_id: int) -> list[dict[str, Any]]:
-        rows = Event.objects.filter(topic=self.topic, id__gt=last_id).order_by("id")
-        return [serialize(e) for e in rows[:REPLAY_BATCH]]
 
     @database_sync_to_async
     def _resume_point(self) -> int:

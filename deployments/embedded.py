@@ -28,3 +28,7 @@ def start_embedded_worker(concurrency: int = 4) -> None:
     # Beat sends the periodic tasks (the lost-run reaper, schedules) to the same broker. The
     # service ignores beat_scheduler unless told, and would fall back to a file in the cwd.
     EmbeddedService(app, thread=True, scheduler_cls=settings.CELERY_BEAT_SCHEDULER).start()
+    # The embedded worker sends no worker_ready signal: start the live-health watchers here.
+    from deployments.watchers import get_hub
+
+    get_hub().start()

@@ -7,6 +7,8 @@ once, whatever the channel layer dropped.
 
 import asyncio
 import json
+import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,14 +35,69 @@ def format_event(event: dict[str, Any]) -> str:
 @sync_to_async
 def latest_event_id() -> int:
     close_old_connections()
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    try:
+        return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    finally:
+        # A stream lives for hours: do not hold this request's connection (CONN_MAX_AGE=0)
+        # while it follows, or 1,000 open streams exhaust PostgreSQL's max_connections.
+        connections.close_all()
 
 
-@sync_to_async
-def events_after(scope: Q, last_id: int) -> list[dict[str, Any]]:
-    close_old_connections()
-    rows = Event.objects.filter(scope, id__gt=last_id).order_by("id")[:BATCH]
-    return [serialize(e) for e in rows]
+def _query_events_after(scope: Q, last_id: int) -> list[dict[str, Any]]:
+    try:
+        rows = Event.objects.filter(scope, id__gt=last_id).order_by("id")[:BATCH]
+        return [serialize(e) for e in rows]
+    finally:
+        connections.close_all()  # this pool thread's own connection; one per query
+
+
+_query_in_pool = sync_to_async(_query_events_after, thread_sensitive=False)
+
+# The queries in flight per event loop, shared by every stream of this process asking the same
+# question: (scope, last_id) -> (when the query started, its result). 1,000 subscribers of a
+# topic woken by one event run a handful of queries instead of 1,000.
+_Query = tuple[float, "asyncio.Future[list[dict[str, Any]]]"]
+_in_flight: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _Query]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _shared_query(scope: Q, last_id: int, started_after: float | None) -> list[dict]:
+    """The result of a query for (scope, last_id) started at `started_after` or later (any
+    query in flight when None): joins one in flight, else starts one."""
+    queries = _in_flight.setdefault(asyncio.get_running_loop(), {})
+    key = (str(scope), last_id)
+    query = queries.get(key)
+    if query is None or (started_after is not None and query[0] < started_after):
+        query = (time.monotonic(), asyncio.ensure_future(_query_in_pool(scope, last_id)))
+        queries[key] = query
+
+        def forget(_: object, key: Any = key, query: _Query = query) -> None:
+            if queries.get(key) is query:
+                del queries[key]
+
+        query[1].add_done_callback(forget)
+    # shield: a subscriber that disconnects must not cancel the query others wait for.
+    return await asyncio.shield(query[1])
+
+
+async def events_after(
+    scope: Q, last_id: int, *, woken_by: int | None = None, started_after: float | None = None
+) -> list[dict[str, Any]]:
+    """Events in `scope` after `last_id` in id order (at most BATCH), read by a query shared
+    with the other streams of this process. The dicts are shared: do not mutate them.
+
+    `started_after` (a time.monotonic()) asks for a query started then or later: a stream that
+    just joined its groups must not reuse an older read. `woken_by` is the id of the event
+    whose wake-up the caller received: a shared read that does not reach it started before that
+    event committed, so it is read again by a query started after the wake-up. Either way the
+    caller sees what a query of its own, run now, would return."""
+    called = time.monotonic()
+    events = await _shared_query(scope, last_id, started_after)
+    stale = not events or events[-1]["id"] < (woken_by or 0)
+    if woken_by is not None and woken_by > last_id and len(events) < BATCH and stale:
+        events = await _shared_query(scope, last_id, called)
+    return events
 
 
 async def start_cursor(last_id: int | None) -> int:
@@ -56,19 +113,33 @@ async def stream(scope: Q, groups: list[str], cursor: int) -> AsyncIterator[str]
     channel = await layer.new_channel()
     for group in groups:
         await layer.group_add(group, channel)
+    woken_by: int | None = None
+    started_after: float | None = time.monotonic()  # the first read follows group_add
     try:
         yield ": connected\n\n"
         while True:
-            events = await events_after(scope, cursor)
+            events = await events_after(
+                scope, cursor, woken_by=woken_by, started_after=started_after
+            )
+            started_after = None
             for event in events:
                 yield format_event(event)
                 cursor = event["id"]
             if len(events) == BATCH:
                 continue
-            try:
-                await asyncio.wait_for(layer.receive(channel), timeout=heartbeat_seconds())
-            except TimeoutError:
-                yield ": keepalive\n\n"
+            while True:  # until a wake-up about an event not sent yet, or a heartbeat
+                try:
+                    message = await asyncio.wait_for(
+                        layer.receive(channel), timeout=heartbeat_seconds()
+                    )
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    woken_by = None  # re-read anyway: catches what the layer dropped
+                    break
+                event_id = message.get("id")
+                woken_by = event_id if isinstance(event_id, int) else None
+                if woken_by is None or woken_by > cursor:
+                    break
     finally:
         for group in groups:
             await layer.group_discard(group, channel)

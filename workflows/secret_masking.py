@@ -36,11 +36,18 @@ def mask_value(value: str) -> str:
     return f"********:{digest[:8]}"
 
 
-def _secret_maps(node: Any) -> list[dict[str, Any]]:
+def _secret_maps_by_field(node: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(field, its {key: value} map) for every secret field the node fills in."""
     if not isinstance(node, dict) or not isinstance(node.get("data"), dict):
         return []
     data = node["data"]
-    return [data[f] for f in secret_fields(str(node.get("type"))) if isinstance(data.get(f), dict)]
+    return [
+        (f, data[f]) for f in secret_fields(str(node.get("type"))) if isinstance(data.get(f), dict)
+    ]
+
+
+def _secret_maps(node: Any) -> list[dict[str, Any]]:
+    return [values for _, values in _secret_maps_by_field(node)]
 
 
 def mask_nodes(nodes: Any) -> Any:
@@ -62,19 +69,26 @@ def unmask_nodes(nodes: Any, stored_nodes: Any) -> list[FieldError]:
     A mask matches a stored secret value of the same workflow (so a copied Secret node keeps
     its values); a mask that matches nothing is an error: the client must type the value.
     """
-    known = {mask_value(v): v for node in (stored_nodes or []) for values in _secret_maps(node)
-             for v in values.values() if isinstance(v, str)}
+    known = {
+        mask_value(v): v
+        for node in (stored_nodes or [])
+        for values in _secret_maps(node)
+        for v in values.values()
+        if isinstance(v, str)
+    }
     errors = []
     for index, node in enumerate(nodes if isinstance(nodes, list) else []):
-        for field in secret_fields(str(node.get("type"))) if isinstance(node, dict) else ():
-            values = node["data"].get(field) if isinstance(node.get("data"), dict) else None
-            for key, value in (values.items() if isinstance(values, dict) else []):
-                if isinstance(value, str) and MASK.match(value):
-                    if value in known:
-                        values[key] = known[value]
-                    else:
-                        errors.append(FieldError(
+        for field, values in _secret_maps_by_field(node):
+            for key, value in values.items():
+                if not (isinstance(value, str) and MASK.match(value)):
+                    continue
+                if value in known:
+                    values[key] = known[value]
+                else:
+                    errors.append(
+                        FieldError(
                             f"nodes[{index}].data.{field}.{key}",
                             "this is a masked secret value KubeOrch does not know: type the value",
-                        ))
+                        )
+                    )
     return errors
