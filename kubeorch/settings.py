@@ -211,7 +211,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "DeploymentStatusEnum": "deployments.models.records.DeploymentStatus",
+        "DeploymentPhaseEnum": "deployments.models.records.DeploymentPhase",
+        "AttemptStatusEnum": "deployments.models.records.AttemptStatus",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kubeorch.openapi.add_event_streams",

@@ -3,6 +3,8 @@ through the transition endpoints (the authority in `deployments.records`)."""
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.models import Attempt, Deployment
@@ -90,6 +92,7 @@ class HistoryQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=200)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleClusterField(serializers.PrimaryKeyRelatedField):
     """A cluster of the requesting user's teams; others are "not found", as everywhere."""
 

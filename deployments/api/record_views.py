@@ -41,6 +41,7 @@ def _detail(user: Any, pk: int, changed: bool | None = None) -> dict[str, Any]:
 
 class DeploymentListView(APIView):
     @extend_schema(
+        operation_id="deployments_history",
         summary="History of one (target, cluster), newest first (keyset pages of 50)",
         parameters=[s.HistoryQuerySerializer],
         responses={200: s.HistoryPageSerializer},
@@ -79,7 +80,8 @@ class DeploymentListView(APIView):
 
 
 class DeploymentDetailView(APIView):
-    @extend_schema(responses={200: s.DeploymentDetailSerializer, 404: NOT_FOUND})
+    @extend_schema(operation_id="deployments_retrieve",
+                   responses={200: s.DeploymentDetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         return Response(_detail(request.user, pk))
 
