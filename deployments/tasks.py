@@ -77,5 +77,8 @@ def teardown_workflow(workflow_id: int) -> None:
 
     teardown(workflow_id)
 
+# Registers the deployment records' lease-expiry task (autodiscovery imports only this module).
+from deployments.records import tasks as _record_tasks  # noqa: E402, F401
+
 # Registers the watchers tasks and worker signals (autodiscovery imports only this module).
 from deployments.watchers import tasks as _watcher_tasks  # noqa: E402, F401

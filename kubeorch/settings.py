@@ -151,6 +151,8 @@ CELERY_BEAT_SCHEDULE = {
     "reap-lost-runs": {"task": "deployments.reap_lost_runs", "schedule": 15.0},
     # Node-health watchers: (re)start them in this process if needed and match them to the DB.
     "sync-watchers": {"task": "deployments.sync_watchers", "schedule": 30.0},
+    # A deployment attempt whose worker died is marked unknown within lease + this interval.
+    "expire-attempt-leases": {"task": "deployments.expire_attempt_leases", "schedule": 15.0},
 }
 CELERY_TIMEZONE = "UTC"
 

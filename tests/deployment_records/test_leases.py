@@ -108,3 +108,17 @@ def test_teardown_of_an_active_deployment_deletes_it_and_retires_it(
     assert client.get("apps/v1", "Deployment", "shop-web", "shop") is None
     again = as_alice.post(f"/api/deployments/{deployment}/teardown", {}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "illegal_transition"
+
+
+def test_beat_expires_leases(as_alice, begin, settings):
+    import deployments.tasks  # noqa: F401  (what the worker's autodiscovery imports)
+    from kubeorch.celery import app
+
+    assert "deployments.expire_attempt_leases" in app.tasks
+    schedule = settings.CELERY_BEAT_SCHEDULE["expire-attempt-leases"]
+    assert schedule["task"] == "deployments.expire_attempt_leases"
+    settings.KUBEORCH_ATTEMPT_LEASE_SECONDS = -1  # every lease is born expired
+    deployment = begin("artifact:7").json()["id"]
+    move_attempt(as_alice, deployment, 1, to="deploying", worker_id="w1")
+    assert app.tasks["deployments.expire_attempt_leases"]() == 1
+    assert Attempt.objects.get(deployment_id=deployment).status == "unknown"
