@@ -1,10 +1,11 @@
 /** The React Flow canvas: drop from the palette, typed connections, minimap, zoom and fit. */
 import {
-  applyNodeChanges, Background, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type Edge, type NodeChange, type NodeTypes,
+  applyNodeChanges, Background, Controls, MiniMap, Position, ReactFlow, useReactFlow, type Connection, type Edge, type NodeChange, type NodeHandle, type NodeTypes,
   type OnConnectStart, type IsValidConnection,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { connectionProblem, validSources, validTargets } from "../graph/connections";
+import type { Catalog } from "../graph/catalog";
 import { kindView } from "../kinds/registry";
 import { useConnecting } from "../store/connecting";
 import { useWorkflow, useWorkflowStore } from "../store/context";
@@ -12,7 +13,46 @@ import type { FlowNode } from "../store/workflowStore";
 import { NodeCard } from "./NodeCard";
 import { DRAG_MIME } from "./Palette";
 
+/** Above this many nodes only the nodes in view are mounted. */
+const LARGE_GRAPH = 150;
+// The node card's box (styles.css): fixed width, a header and one row per summary field.
+const CARD_WIDTH = 220;
+const CARD_BASE_HEIGHT = 64;
+const CARD_ROW_HEIGHT = 13;
+const HANDLE_SIZE = 12;
 const CHANGE_COLOUR = { added: "#22c55e", removed: "#ef4444", modified: "#f59e0b", unchanged: "#64748b" } as const;
+
+/**
+ * React Flow mounts every node that has no handle bounds yet, to measure it, even with
+ * `onlyRenderVisibleElements`: on a 1,000-node graph that mounted all of them at load and unmounted
+ * most a moment later. An unmeasured node gets an estimated size and handles instead, so only the
+ * nodes in view mount; once measured (React Flow reports `measured`), the node goes through as is
+ * and the real handle bounds are kept. Cached per node object: the same input gives the same
+ * output, so React Flow's equality check skips unchanged nodes.
+ */
+function estimateUnmeasured(catalog: Catalog): (node: FlowNode) => FlowNode {
+  const cache = new WeakMap<FlowNode, FlowNode>();
+  return (node) => {
+    if (node.measured?.width) return node;
+    const cached = cache.get(node);
+    if (cached) return cached;
+    const template = catalog.byKind.get(node.type ?? "");
+    const rows = Math.min(3, kindView(node.type).summary(node.data).length);
+    const width = CARD_WIDTH;
+    const height = CARD_BASE_HEIGHT + CARD_ROW_HEIGHT * rows;
+    const handles: NodeHandle[] = [];
+    const y = height / 2 - HANDLE_SIZE / 2;
+    if ((template?.connections.sources.length ?? 0) > 0) {
+      handles.push({ id: null, type: "target", position: Position.Left, x: -HANDLE_SIZE / 2, y, width: HANDLE_SIZE, height: HANDLE_SIZE });
+    }
+    if ((template?.connections.targets.length ?? 0) > 0) {
+      handles.push({ id: null, type: "source", position: Position.Right, x: width - HANDLE_SIZE / 2, y, width: HANDLE_SIZE, height: HANDLE_SIZE });
+    }
+    const estimated = { ...node, initialWidth: width, initialHeight: height, handles };
+    cache.set(node, estimated);
+    return estimated;
+  };
+}
 
 export function Canvas({ readOnly }: { readOnly: boolean }) {
   const store = useWorkflowStore();
@@ -24,6 +64,9 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
   const setValid = useConnecting((state) => state.setValid);
   const flow = useReactFlow();
   const [initialHasNodes] = useState(() => store.getState().nodes.length > 0);
+  // A large graph opens readable, around its centre, instead of as 1,000 specks that would all be
+  // mounted at once; the minimap and Fit view show the whole.
+  const [initialFit] = useState(() => ({ maxZoom: 1, padding: 0.2, minZoom: store.getState().nodes.length > LARGE_GRAPH ? 0.5 : undefined }));
 
   // Entering or leaving a comparison swaps the graph on screen: bring all of it into view. Only
   // then: `flow` changes identity as React Flow initialises, and refitting on that made the
@@ -51,7 +94,11 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
       })) ?? [],
     );
   }, [diff]);
-  const shownNodes = diff ? diffNodes : nodes;
+  const estimate = useMemo(() => estimateUnmeasured(catalog), [catalog]);
+  const shownNodes = useMemo(() => {
+    const list = diff ? diffNodes : nodes;
+    return list.length > LARGE_GRAPH ? list.map(estimate) : list;
+  }, [diff, diffNodes, nodes, estimate]);
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
     if (store.getState().diff) setDiffNodes((current) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), current));
     else store.getState().onNodesChange(changes);
@@ -110,16 +157,16 @@ export function Canvas({ readOnly }: { readOnly: boolean }) {
         nodesConnectable={!readOnly && !diff}
         deleteKeyCode={null}
         multiSelectionKeyCode={["Meta", "Control", "Shift"]}
-        onlyRenderVisibleElements={shownNodes.length > 150}
+        onlyRenderVisibleElements={shownNodes.length > LARGE_GRAPH}
         minZoom={0.05}
         fitView={initialHasNodes}
-        fitViewOptions={{ maxZoom: 1, padding: 0.2 }}
+        fitViewOptions={initialFit}
         defaultViewport={{ x: 40, y: 40, zoom: 1 }}
         proOptions={{ hideAttribution: true }}
         aria-label="Workflow canvas"
       >
         <Background gap={24} color="#1e293b" />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(node) => kindView(node.type).accent} maskColor="rgba(2,6,23,0.7)" />
+        {shownNodes.length <= LARGE_GRAPH && <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(node) => kindView(node.type).accent} maskColor="rgba(2,6,23,0.7)" />}
         <Controls aria-label="Zoom and fit controls" />
       </ReactFlow>
     </div>

@@ -1,5 +1,5 @@
 /** A node on the canvas: kind icon, name, key fields, typed handles and live health. */
-import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from "@xyflow/react";
 import { memo } from "react";
 import { kindView, KindIcon } from "../kinds/registry";
 import { useConnecting } from "../store/connecting";
@@ -7,7 +7,12 @@ import { useWorkflow } from "../store/context";
 import type { FlowNode } from "../store/workflowStore";
 import { HEALTH_LABEL, healthClass } from "./health";
 
+/** Below this zoom the fields are unreadable: a compact card (kind, name, health) is drawn instead. */
+export const DETAIL_ZOOM = 0.45;
+const zoomedOut = (state: ReactFlowState) => state.transform[2] < DETAIL_ZOOM;
+
 function NodeCardView({ id, type, data, selected }: NodeProps<FlowNode>) {
+  const compact = useFlowStore(zoomedOut);
   const view = kindView(type);
   const template = useWorkflow((state) => state.catalog.byKind.get(type ?? ""));
   const health = useWorkflow((state) => state.health[id]);
@@ -18,12 +23,27 @@ function NodeCardView({ id, type, data, selected }: NodeProps<FlowNode>) {
   const name = String(data.name ?? "");
   const label = template?.label ?? type ?? "node";
   const healthText = health ? (HEALTH_LABEL[health.health] ?? health.health) : "Not deployed";
-  const classes = ["node-card", healthClass(health?.health), selected ? "selected" : "", greyed ? "greyed" : "", validTarget ? "valid-target" : "", errorCount ? "has-errors" : ""];
+  const classes = ["node-card", healthClass(health?.health), selected ? "selected" : "", greyed ? "greyed" : "", validTarget ? "valid-target" : "", errorCount ? "has-errors" : "", compact ? "compact" : ""];
+  const hasTarget = (template?.connections.sources.length ?? 0) > 0;
+  const hasSource = (template?.connections.targets.length ?? 0) > 0;
+
+  if (compact) {
+    // Cheap to mount and paint: a zoomed-out canvas shows hundreds of these while panning.
+    return (
+      <div className={classes.join(" ")} style={{ ["--accent" as string]: view.accent }} data-testid={`node-${name}`}
+        aria-label={`${label} ${name}, ${healthText}${errorCount ? `, ${errorCount} errors` : ""}`}>
+        {hasTarget && <Handle type="target" position={Position.Left} className="handle handle-target" />}
+        <span className="node-kind">{label}</span>
+        <span className="node-name">{name}</span>
+        {hasSource && <Handle type="source" position={Position.Right} className="handle handle-source" />}
+      </div>
+    );
+  }
 
   return (
     <div className={classes.join(" ")} style={{ ["--accent" as string]: view.accent }} data-testid={`node-${name}`}
       aria-label={`${label} ${name}, ${healthText}${errorCount ? `, ${errorCount} errors` : ""}`}>
-      {(template?.connections.sources.length ?? 0) > 0 && (
+      {hasTarget && (
         <Handle type="target" position={Position.Left} className="handle handle-target" aria-label={`${name}: referenced by ${template?.connections.sources.join(", ")}`} />
       )}
       <div className="node-head">
@@ -43,7 +63,7 @@ function NodeCardView({ id, type, data, selected }: NodeProps<FlowNode>) {
         <span className="health-text">{healthText}</span>
         {errorCount > 0 && <span className="error-badge">{errorCount} error{errorCount > 1 ? "s" : ""}</span>}
       </div>
-      {(template?.connections.targets.length ?? 0) > 0 && (
+      {hasSource && (
         <Handle type="source" position={Position.Right} className="handle handle-source" aria-label={`${name}: connect to ${template?.connections.targets.join(", ")}`} />
       )}
     </div>

@@ -8,7 +8,7 @@ import type { Workflow } from "../api/types";
 import { makeCatalog, type Catalog } from "../graph/catalog";
 import { connectWorkflowEvents, type LiveState } from "../live/events";
 import { useWorkflow, useWorkflowStore, WorkflowStoreContext } from "../store/context";
-import { createWorkflowStore, runProgress, TERMINAL_RUN_STATUSES, type WorkflowStore } from "../store/workflowStore";
+import { createWorkflowStore, runProgress, TERMINAL_RUN_STATUSES, type FlowNode, type WorkflowStore } from "../store/workflowStore";
 import { Canvas } from "../components/Canvas";
 import { CommandPalette, type Command } from "../components/CommandPalette";
 import { DiffBanner } from "../components/DiffBanner";
@@ -99,9 +99,10 @@ function RunControls({ onRun, onCancel, busy }: { onRun(): void; onCancel(): voi
 function LogsDrawer({ open, onToggle }: { open: boolean; onToggle(): void }) {
   const logs = useWorkflow((state) => state.runLogs);
   const run = useWorkflow((state) => state.run);
-  const nodes = useWorkflow((state) => state.nodes);
+  const store = useWorkflowStore();
   const box = useRef<HTMLPreElement>(null);
-  const names = useMemo(() => new Map(nodes.map((node) => [node.id, String(node.data.name ?? node.id)])), [nodes]);
+  // Read at render (new lines re-render): subscribing to the nodes would re-render on every drag frame.
+  const names = open ? new Map(store.getState().nodes.map((node) => [node.id, String(node.data.name ?? node.id)])) : null;
   useEffect(() => { if (box.current) box.current.scrollTop = box.current.scrollHeight; }, [logs, open]);
   const time = (ts: string) => (ts.length >= 19 ? ts.slice(11, 19) : ts);
   return (
@@ -112,11 +113,28 @@ function LogsDrawer({ open, onToggle }: { open: boolean; onToggle(): void }) {
       {open && (
         <pre ref={box} className="log-box" tabIndex={0} data-testid="run-log">
           {run?.error && `${run.status}: ${run.error}\n`}
-          {logs.length === 0 ? "No log lines yet." : logs.map((log) => `${time(log.ts)} ${log.level.toUpperCase().padEnd(7)} ${log.node_id ? names.get(log.node_id) ?? log.node_id : "-"}  ${log.message}`).join("\n")}
+          {logs.length === 0 ? "No log lines yet." : logs.map((log) => `${time(log.ts)} ${log.level.toUpperCase().padEnd(7)} ${log.node_id ? names?.get(log.node_id) ?? log.node_id : "-"}  ${log.message}`).join("\n")}
         </pre>
       )}
     </section>
   );
+}
+
+/** Ids of the selected nodes; the same array contents keep `useShallow` from re-rendering. */
+function selectedNodeIds(nodes: FlowNode[]): string[] {
+  const ids: string[] = [];
+  for (const node of nodes) if (node.selected) ids.push(node.id);
+  return ids;
+}
+
+/** The settings form of one node, re-rendered when its kind or data change (not when it moves). */
+function SelectedSettings({ nodeId, readOnly }: { nodeId: string; readOnly: boolean }) {
+  const [type, data] = useWorkflow(useShallow((state) => {
+    const node = state.nodes.find((candidate) => candidate.id === nodeId);
+    return [node?.type, node?.data] as const;
+  }));
+  const node = useMemo<FlowNode | null>(() => (data ? { id: nodeId, type, data, position: { x: 0, y: 0 } } : null), [nodeId, type, data]);
+  return node ? <SettingsPanel node={node} readOnly={readOnly} /> : null;
 }
 
 function Editor({ initial }: { initial: Workflow }) {
@@ -124,7 +142,8 @@ function Editor({ initial }: { initial: Workflow }) {
   const flow = useReactFlow();
   const workflowId = initial.id;
   const catalog = useWorkflow((state) => state.catalog);
-  const nodes = useWorkflow((state) => state.nodes);
+  // Only the selection: the Editor must not re-render for every node move or measurement.
+  const selectedIds = useWorkflow(useShallow((state) => selectedNodeIds(state.nodes)));
   const status = useWorkflow((state) => state.workflowStatus);
   const connectError = useWorkflow((state) => state.connectError);
   const diff = useWorkflow((state) => state.diff);
@@ -137,8 +156,7 @@ function Editor({ initial }: { initial: Workflow }) {
   const [busy, setBusy] = useState(false);
   const [logsOpen, setLogsOpen] = useState(false);
   const readOnly = status === "archived";
-  const selected = nodes.filter((node) => node.selected);
-  const single = selected.length === 1 ? selected[0] : undefined;
+  const singleId = selectedIds.length === 1 ? selectedIds[0] : undefined;
 
   useEffect(() => {
     let disposed = false;
@@ -250,11 +268,11 @@ function Editor({ initial }: { initial: Workflow }) {
     { id: "export", group: "Workflow", label: "Export YAML", run: () => void exportYaml() },
     { id: "versions", group: "Panels", label: "Versions", run: () => setPanel("versions") },
     { id: "runs", group: "Panels", label: "Runs", run: () => setPanel("runs") },
-    ...nodes.map((node) => ({
+    ...(paletteOpen ? store.getState().nodes : []).map((node) => ({
       id: `go-${node.id}`, group: "Go to", label: String(node.data.name ?? node.id), hint: node.type,
       run: () => { store.getState().selectOnly(node.id); setPanel("node"); void flow.fitView({ nodes: [{ id: node.id }], duration: 300, maxZoom: 1.2 }); },
     })),
-  ], [catalog, nodes, addAtCentre, layout, flow, store, startRun, exportYaml]);
+  ], [catalog, paletteOpen, addAtCentre, layout, flow, store, startRun, exportYaml]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -310,7 +328,7 @@ function Editor({ initial }: { initial: Workflow }) {
         <aside className="side-panel" aria-label="Details">
           {panel === "versions" ? <VersionsPanel workflowId={workflowId} onRestored={reload} /> :
             panel === "runs" ? <RunsPanel workflowId={workflowId} refreshKey={`${run?.id}:${run?.status}`} /> :
-            single ? (
+            singleId ? (
               <>
                 <div className="tabs" role="tablist" aria-label="Node views">
                   {(["settings", "logs", "terminal", "diagnostics"] as NodeTab[]).map((name) => (
@@ -318,15 +336,15 @@ function Editor({ initial }: { initial: Workflow }) {
                   ))}
                 </div>
                 <div role="tabpanel">
-                  {tab === "settings" && <SettingsPanel key={single.id} node={single} readOnly={readOnly || Boolean(diff)} />}
-                  {tab === "logs" && <NodeLogs key={single.id} workflowId={workflowId} nodeId={single.id} />}
-                  {tab === "terminal" && <NodeTerminal key={single.id} workflowId={workflowId} nodeId={single.id} />}
-                  {tab === "diagnostics" && <NodeDiagnostics key={single.id} workflowId={workflowId} nodeId={single.id}
-                    onFixed={(workflow) => { store.getState().load(workflow, workflow.status); store.getState().selectOnly(single.id); setNotice({ kind: "info", text: "Fix applied and saved. Run the workflow to deploy it." }); }} />}
+                  {tab === "settings" && <SelectedSettings key={singleId} nodeId={singleId} readOnly={readOnly || Boolean(diff)} />}
+                  {tab === "logs" && <NodeLogs key={singleId} workflowId={workflowId} nodeId={singleId} />}
+                  {tab === "terminal" && <NodeTerminal key={singleId} workflowId={workflowId} nodeId={singleId} />}
+                  {tab === "diagnostics" && <NodeDiagnostics key={singleId} workflowId={workflowId} nodeId={singleId}
+                    onFixed={(workflow) => { store.getState().load(workflow, workflow.status); store.getState().selectOnly(singleId); setNotice({ kind: "info", text: "Fix applied and saved. Run the workflow to deploy it." }); }} />}
                 </div>
               </>
-            ) : selected.length > 1 ? (
-              <section className="multi"><h2>{selected.length} nodes selected</h2>
+            ) : selectedIds.length > 1 ? (
+              <section className="multi"><h2>{selectedIds.length} nodes selected</h2>
                 <button type="button" onClick={() => store.getState().copySelection()}>Copy</button>{" "}
                 <button type="button" className="danger" disabled={readOnly} onClick={() => store.getState().deleteSelected()}>Delete</button>
               </section>
