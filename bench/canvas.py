@@ -1,11 +1,14 @@
 """Canvas bench: a 1,000-node workflow in headless Chromium; time to interactive and pan frames.
 
 Starts `manage.py serve` (embedded, temp KUBEORCH_DATA_DIR), creates the workflow through the API
-with the demo user's token, signs in, and prints time to interactive (page load until every node
-card is rendered or, with viewport culling, the canvas answers) and the median frame time while
-panning. Goals: <= 2 s and <= 16 ms.
+with the demo user's token, signs in, and prints time to interactive (page load until the node
+cards in view are rendered and two frames passed) and, while panning, the interval between
+animation frames (pinned at 16.7 ms by vsync when no frame is dropped, so never under it) and the
+main-thread work of each frame from a Chromium trace (what the 16 ms budget is about).
+Goals: <= 2 s and <= 16 ms.
 """
 
+import itertools
 import os
 import socket
 import statistics
@@ -69,7 +72,50 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
-def measure(url: str, workflow_id: int, password: str) -> tuple[float, float]:
+PAN_FRAMES_JS = """() => { window.__frames = []; let last = performance.now();
+    const tick = (now) => { window.__frames.push(now - last); last = now;
+      if (window.__frames.length < 400) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); }"""
+
+
+TASK_EVENTS = {"RunTask", "ThreadControllerImpl::RunTask"}
+
+
+def frame_work(events: list[dict[str, Any]]) -> list[float]:
+    """Main-thread busy time (ms) of each frame, from a Chromium trace.
+
+    Frames are delimited by the renderer's `BeginMainThreadFrame`; a frame's work is the time its
+    main thread spent in tasks (`RunTask`) until the next one. Unlike the interval between
+    `requestAnimationFrame` callbacks, which vsync pins at 16.7 ms however little a frame costs,
+    this says how much of the frame budget the page used.
+    """
+    main = {
+        (e["pid"], e["tid"]) for e in events
+        if e.get("ph") == "M" and e.get("name") == "thread_name"
+        and e.get("args", {}).get("name") == "CrRendererMain"
+    }
+    starts = sorted(
+        e["ts"] for e in events
+        if e.get("name") == "BeginMainThreadFrame" and (e["pid"], e["tid"]) in main
+    )
+    tasks: list[tuple[float, float]] = []
+    for begin, end in sorted(
+        (e["ts"], e["ts"] + e.get("dur", 0)) for e in events
+        if e.get("ph") == "X" and e.get("name") in TASK_EVENTS and (e["pid"], e["tid"]) in main
+    ):
+        if tasks and begin <= tasks[-1][1]:  # nested or overlapping: one stretch of work
+            tasks[-1] = (tasks[-1][0], max(tasks[-1][1], end))
+        else:
+            tasks.append((begin, end))
+    work = []
+    for begin, end in itertools.pairwise(starts):
+        busy = sum(max(0, min(t_end, end) - max(t_begin, begin)) for t_begin, t_end in tasks
+                   if t_end > begin and t_begin < end)
+        work.append(busy / 1000)
+    return work
+
+
+def measure(url: str, workflow_id: int, password: str) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -90,10 +136,15 @@ def measure(url: str, workflow_id: int, password: str) -> tuple[float, float]:
         interactive = time.perf_counter() - started
         pane = page.locator(".react-flow__pane").bounding_box()
         assert pane is not None
-        page.evaluate("""() => { window.__frames = []; let last = performance.now();
-            const tick = (now) => { window.__frames.push(now - last); last = now;
-              if (window.__frames.length < 400) requestAnimationFrame(tick); };
-            requestAnimationFrame(tick); }""")
+        cdp = page.context.new_cdp_session(page)
+        events: list[dict[str, Any]] = []
+        cdp.on("Tracing.dataCollected", lambda data: events.extend(data["value"]))
+        cdp.send("Tracing.start", {
+            "categories": "devtools.timeline,disabled-by-default-devtools.timeline.frame,"
+                          "toplevel,__metadata",
+            "transferMode": "ReportEvents",
+        })
+        page.evaluate(PAN_FRAMES_JS)
         x, y = pane["x"] + pane["width"] / 2, pane["y"] + pane["height"] / 2
         page.mouse.move(x, y)
         page.mouse.down()
@@ -101,8 +152,24 @@ def measure(url: str, workflow_id: int, password: str) -> tuple[float, float]:
             page.mouse.move(x - (step % 60) * 12, y - (step % 60) * 6)
         page.mouse.up()
         frames: list[float] = page.evaluate("window.__frames.slice(1)")
+        done = {"flag": False}
+        cdp.on("Tracing.tracingComplete", lambda _: done.update(flag=True))
+        cdp.send("Tracing.end")
+        deadline = time.monotonic() + 30
+        while not done["flag"] and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        rendered = page.evaluate("document.querySelectorAll('.react-flow__node').length")
         browser.close()
-    return interactive, statistics.median(frames)
+    work = frame_work(events)
+    return {
+        "interactive": interactive,
+        "frame": statistics.median(frames),
+        "frame_p95": sorted(frames)[int(len(frames) * 0.95)],
+        "dropped": sum(1 for f in frames if f > 20) / len(frames) * 100,
+        "work": statistics.median(work) if work else float("nan"),
+        "work_p95": sorted(work)[int(len(work) * 0.95)] if work else float("nan"),
+        "rendered": rendered,
+    }
 
 
 def main() -> None:
@@ -131,12 +198,18 @@ def main() -> None:
                              timeout=120)
             assert saved.status_code == 200, saved.text[:2000]
             password = (data_dir / "demo_password").read_text().strip()
-            interactive, frame = measure(url, workflow_id, password)
+            result = measure(url, workflow_id, password)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"canvas bench ({NODES} nodes): time to interactive {interactive:.2f} s (goal <= 2 s), "
-          f"median frame while panning {frame:.1f} ms (goal <= 16 ms)")
+    print(
+        f"canvas bench ({NODES} nodes, {result['rendered']} mounted in view): "
+        f"time to interactive {result['interactive']:.2f} s (goal <= 2 s); while panning: "
+        f"median frame interval {result['frame']:.1f} ms (p95 {result['frame_p95']:.1f} ms, "
+        f"{result['dropped']:.0f}% over 20 ms; vsync floor 16.7 ms), "
+        f"main-thread work per frame median {result['work']:.1f} ms "
+        f"(p95 {result['work_p95']:.1f} ms; goal <= 16 ms)"
+    )
 
 
 if __name__ == "__main__":
