@@ -31,4 +31,4 @@ test-cluster: install
 	scripts/with-services .venv/bin/pytest -m cluster tests/cluster
 
 bench: install
-	scripts/with-services bash -c 'for b in bench/*.py; do $(PY) $$b; done'
+	scripts/with-services bash -c 'for b in bench/[!_]*.py; do $(PY) -m bench.$$(basename $$b .py); done'
