@@ -4,6 +4,7 @@ alice owns a team, bob is a member of it (developer unless a test makes him a vi
 is an outsider. Every permission test uses all three.
 """
 
+import atexit
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -111,17 +112,27 @@ def on_sandbox(sandbox: Any, settings: Any) -> Iterator[Any]:
 # --- the run engine: one real Celery worker (threads) for the whole session, over Redis ------
 
 
+_worker: Any = None
+
+
+def shared_worker() -> Any:
+    """The one Celery worker (threads) of the test process, over the Redis broker.
+
+    Started once and stopped at exit: Celery keeps worker shutdown flags in process-global
+    state, so stopping a second in-process worker would stop this one too.
+    """
+    global _worker
+    if _worker is None:
+        context = start_worker(app, pool="threads", concurrency=4, perform_ping_check=False,
+                               shutdown_timeout=30, loglevel="WARNING")
+        _worker = context.__enter__()
+        atexit.register(context.__exit__, None, None, None)
+    return _worker
+
+
 @pytest.fixture(scope="session")
-def celery_worker_thread() -> Iterator[Any]:
-    with start_worker(
-        app,
-        pool="threads",
-        concurrency=4,
-        perform_ping_check=False,
-        shutdown_timeout=30,
-        loglevel="WARNING",
-    ) as worker:
-        yield worker
+def celery_worker_thread() -> Any:
+    return shared_worker()
 
 
 @pytest.fixture
@@ -147,3 +158,10 @@ def wait_for_run(as_alice: Any) -> Callable[..., dict]:
             time.sleep(0.2)
 
     return wait
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests first: their live server (Daphne) is forked from this process, and a fork
+    taken while the shared Celery worker's threads and broker connections exist would inherit
+    them half-held. Later tests reuse the worker the browser tests started."""
+    items.sort(key=lambda item: 0 if "/tests/e2e/" in str(item.path) else 1)

@@ -15,7 +15,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from celery.contrib.testing.worker import start_worker
 from django.test import override_settings
 
 FAST_RUNS = {
@@ -42,7 +41,7 @@ class RunEngine:
 
     def after_server(self) -> None:
         from deployments.sandbox import SandboxCluster
-        from kubeorch.celery import app
+        from tests.conftest import shared_worker
 
         self.sandbox = SandboxCluster(
             pod_start_delay=0.1,
@@ -52,16 +51,9 @@ class RunEngine:
         ).start()
         self.stack.callback(self.sandbox.stop)
         self.sandbox.write_kubeconfig(self.kubeconfig)
-        self.stack.enter_context(
-            start_worker(
-                app,
-                pool="threads",
-                concurrency=2,
-                perform_ping_check=False,
-                shutdown_timeout=30,
-                loglevel="WARNING",
-            )
-        )
+        # The test process's one worker (see tests/conftest.py): stopping a second in-process
+        # worker would stop the session's worker with it.
+        shared_worker()
 
     def stop(self) -> None:
         try:
