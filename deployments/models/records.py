@@ -9,6 +9,7 @@ writer can never move a record backwards. See docs/deployment-records.md.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from workflows.models import Cluster, Team
@@ -61,8 +62,10 @@ class Deployment(ConcurrentTransitionMixin, models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="deployment_records")
     target = models.CharField(max_length=200)
+    # Records are the history of a cluster and go with it; PROTECT would make every cluster
+    # ever deployed to undeletable (records cannot be deleted through the API).
     cluster = models.ForeignKey(
-        Cluster, on_delete=models.PROTECT, related_name="deployment_records"
+        Cluster, on_delete=models.CASCADE, related_name="deployment_records"
     )
     namespace = models.CharField(max_length=63)
     # Optional until activation, which refuses a deployment without one. NULL, not "": an empty
@@ -234,3 +237,15 @@ class Attempt(ConcurrentTransitionMixin, models.Model):
     @transition(field=status, source=AttemptStatus.DEPLOYING, target=AttemptStatus.UNKNOWN)
     def lose(self) -> None:
         """The worker's lease expired."""
+
+
+def _load_whole_rows(sender: type[models.Model], **kwargs: object) -> None:
+    """Deleting a team or cluster cascades to these records. Without a delete receiver,
+    Django's collector loads them with only their keys, and ConcurrentTransitionMixin's
+    __init__ then reads each deferred state field, whose refresh builds another instance with
+    deferred fields: endless recursion. Any receiver makes the collector load whole rows."""
+
+
+for _model in (Deployment, Attempt):
+    pre_delete.connect(_load_whole_rows, sender=_model, weak=False,
+                       dispatch_uid=f"records-load-whole-rows-{_model.__name__}")

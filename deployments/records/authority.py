@@ -15,6 +15,7 @@ the new state. The rule for a callback, applied to the state it finds:
 No edge of the table points backwards, so a late callback can only be a duplicate or a 409.
 """
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -293,8 +294,10 @@ def _retire_previous_active(d: Deployment) -> None:
         target=d.target, cluster_id=d.cluster_id, status=DeploymentStatus.ACTIVE
     ).exclude(pk=d.pk)
     for old in previous:
-        transition_deployment(old.pk, DeploymentStatus.SUCCEEDED,
-                              expected_from=DeploymentStatus.ACTIVE)
+        # Rolled back or failed meanwhile: then it is no longer active, which is all we need.
+        with contextlib.suppress(Conflict):
+            transition_deployment(old.pk, DeploymentStatus.SUCCEEDED,
+                                  expected_from=DeploymentStatus.ACTIVE)
 
 
 def _close_open_attempts(d: Deployment, why: str, error: str) -> None:

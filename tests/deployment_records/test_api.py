@@ -202,3 +202,18 @@ def test_viewers_read_developers_write_outsiders_404_anonymous_401(
 
     assert anonymous.get(url).status_code == 401
     assert anonymous.get("/api/deployments?target=artifact:7&cluster=1").status_code == 401
+
+
+def test_deleting_a_cluster_takes_its_history_with_it(as_alice, begin, cluster):
+    begin("artifact:7")
+    response = as_alice.delete(f"/v1/api/clusters/{cluster.pk}")
+    assert response.status_code == 204, response.json()
+    assert not Deployment.objects.exists() and not Attempt.objects.exists()
+
+
+def test_deleting_a_team_takes_its_records_with_it(alice, begin, team):
+    from workflows.models import Team
+
+    begin("artifact:7")
+    Team.objects.filter(pk=team.pk).delete()
+    assert not Deployment.objects.exists() and not Attempt.objects.exists()
