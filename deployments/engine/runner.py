@@ -271,6 +271,7 @@ class SettleTracker:
         self.grace, self.settle = grace, settle
         self.degraded_since: dict[str, float] = {}
         self.settled_since: dict[str, float] = {}
+        self.ever_degraded: set[str] = set()
 
     def observe(self, now: float, statuses: dict[str, str]) -> str | list[str] | None:
         """ "healthy", the node ids that failed, or None to keep waiting."""
@@ -281,6 +282,7 @@ class SettleTracker:
                 self.settled_since.pop(node_id, None)
             if status == HealthStatus.DEGRADED:
                 self.degraded_since.setdefault(node_id, now)
+                self.ever_degraded.add(node_id)
             elif self._stable(node_id, now):
                 self.degraded_since.pop(node_id, None)
         if all(self._stable(node_id, now) for node_id in statuses):
@@ -296,7 +298,10 @@ class SettleTracker:
 
     def _stable(self, node_id: str, now: float) -> bool:
         since = self.settled_since.get(node_id)
-        return since is not None and now - since >= self.settle
+        # A node that went degraded during this run must prove itself for the whole grace
+        # period: between two OOM kills a container is Ready for longer than `settle`.
+        needed = max(self.settle, self.grace) if node_id in self.ever_degraded else self.settle
+        return since is not None and now - since >= needed
 
 
 def run_timeout(trigger_data: dict[str, Any]) -> float:
