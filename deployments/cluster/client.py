@@ -53,6 +53,10 @@ class _InMemoryDiscoverer(LazyDiscoverer):
         pass
 
 
+def _version(obj: KubeObject) -> Any:
+    return (obj.get("metadata") or {}).get("resourceVersion")
+
+
 # apply()'s live_version default: "not known, GET it" (None already means "absent").
 UNKNOWN: Any = object()
 
@@ -387,8 +391,13 @@ class ClusterClient:
         """What applying obj would change, according to a server-side dry run."""
         resource, body, ref = self._prepare(obj, "diff")
         doing = f"diff {ref}"
-        live = self._get(resource, ref, doing)
-        desired = self._server_side_apply(resource, body, doing, True, True, field_manager)
+        for _ in range(3):
+            live = self._get(resource, ref, doing)
+            desired = self._server_side_apply(resource, body, doing, True, True, field_manager)
+            # A dry run keeps the live resourceVersion: if it moved, a controller wrote between
+            # the two reads, and its change would be shown as ours. Read both again.
+            if live is None or _version(desired) == _version(live):
+                break
         action, changes = diff_objects(live, desired)
         return ObjectDiff(action=action, changes=changes, desired=desired, live=live)
 
