@@ -7,6 +7,7 @@ REDIS_URL it runs on PostgreSQL and Redis with separate Daphne and Celery proces
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -159,6 +160,8 @@ CELERY_BEAT_SCHEDULE = {
     "sync-watchers": {"task": "deployments.sync_watchers", "schedule": 30.0},
     # A deployment attempt whose worker died is marked unknown within lease + this interval.
     "expire-attempt-leases": {"task": "deployments.expire_attempt_leases", "schedule": 15.0},
+    # Artifacts: lost builds fail, lost wake-ups are re-sent, interrupted deletes finish.
+    "reap-artifacts": {"task": "deployments.artifacts.reap", "schedule": 15.0},
 }
 CELERY_TIMEZONE = "UTC"
 
@@ -192,6 +195,25 @@ KUBEORCH_RUN_DEGRADED_GRACE_SECONDS = float(
 KUBEORCH_RUN_POLL_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_SECONDS", 1.0))
 # How long every node must stay healthy before a run completes (a crashing app is briefly Ready).
 KUBEORCH_RUN_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_RUN_SETTLE_SECONDS", 5))
+
+# Artifacts: where sources are stored (content-addressed), where builds push, and how long each
+# step may take. A burst of updates within the debounce window builds only the newest.
+KUBEORCH_ARTIFACT_STORE = Path(
+    os.environ.get("KUBEORCH_ARTIFACT_STORE", DATA_DIR / "artifacts")).resolve()
+KUBEORCH_BUILD_REGISTRY = os.environ.get(
+    "KUBEORCH_BUILD_REGISTRY", "registry.sandbox.local/kubeorch")
+KUBEORCH_ARTIFACT_DEBOUNCE_SECONDS = float(os.environ.get("KUBEORCH_ARTIFACT_DEBOUNCE_SECONDS", 5))
+KUBEORCH_BUILD_TIMEOUT_SECONDS = float(os.environ.get("KUBEORCH_BUILD_TIMEOUT_SECONDS", 900))
+KUBEORCH_ARTIFACT_DEPLOY_TIMEOUT_SECONDS = float(
+    os.environ.get("KUBEORCH_ARTIFACT_DEPLOY_TIMEOUT_SECONDS", 300))
+KUBEORCH_ARTIFACT_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_ARTIFACT_SETTLE_SECONDS", 3))
+KUBEORCH_ARTIFACT_DEGRADED_GRACE_SECONDS = float(
+    os.environ.get("KUBEORCH_ARTIFACT_DEGRADED_GRACE_SECONDS", 20))
+# A revision waiting for an older one to finish deploying gives up (failed, naming the holder)
+# after this long, instead of waiting forever behind a lost worker.
+KUBEORCH_ARTIFACT_LOCK_WAIT_SECONDS = float(
+    os.environ.get("KUBEORCH_ARTIFACT_LOCK_WAIT_SECONDS", 900))
+KUBEORCH_WORKER_NAME = os.environ.get("KUBEORCH_WORKER_NAME", socket.gethostname())
 
 # Server-sent events: a comment line this often keeps proxies from closing an idle stream.
 KUBEORCH_SSE_HEARTBEAT_SECONDS = float(os.environ.get("KUBEORCH_SSE_HEARTBEAT_SECONDS", 15))

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from deployments.api import event_views
-from deployments.api.urls import record_urlpatterns
+from deployments.api.urls import artifact_urlpatterns, record_urlpatterns
 
 api: list = [
     path("workflows/<int:workflow_pk>/events", event_views.workflow_events,
@@ -22,5 +22,6 @@ urlpatterns = [
     path("v1/api/", include(api)),
     path("api/events", event_views.all_events, name="events"),
     path("api/", include(record_urlpatterns)),
+    path("api/", include(artifact_urlpatterns)),
     path("", include("workflows.pages_urls")),
 ]

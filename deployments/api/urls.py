@@ -1,5 +1,6 @@
 from django.urls import re_path
 
+from deployments.api import artifact_views as av
 from deployments.api import diagnostics_views, stream_views, trigger_views, views
 from deployments.api import record_views as rv
 from kubeorch.routers import OptionalSlashRouter
@@ -77,4 +78,19 @@ record_urlpatterns = [
             name="deployment-reconcile"),
     re_path(r"^deployments/(?P<pk>\d{1,18})/teardown/?$", rv.DeploymentTeardownView.as_view(),
             name="deployment-teardown"),
+]
+
+# Artifacts live at /api/artifacts (mounted by kubeorch/urls.py), beside deployment records.
+artifact_urlpatterns = [
+    re_path(r"^artifacts/?$", av.ArtifactListView.as_view(), name="artifact-list"),
+    re_path(r"^artifacts/(?P<pk>\d{1,18})/?$", av.ArtifactDetailView.as_view(),
+            name="artifact-detail"),
+    re_path(r"^artifacts/(?P<pk>\d{1,18})/cancel/?$", av.ArtifactCancelView.as_view(),
+            name="artifact-cancel"),
+    re_path(r"^artifacts/(?P<pk>\d{1,18})/versions/?$", av.ArtifactVersionsView.as_view(),
+            name="artifact-versions"),
+    re_path(r"^artifacts/(?P<pk>\d{1,18})/rollback/?$", av.ArtifactRollbackView.as_view(),
+            name="artifact-rollback"),
+    re_path(r"^artifacts/(?P<pk>\d{1,18})/logs/?$", av.ArtifactLogsView.as_view(),
+            name="artifact-logs"),
 ]

@@ -1,3 +1,7 @@
+from deployments.models.artifacts import Artifact as Artifact
+from deployments.models.artifacts import ArtifactLog as ArtifactLog
+from deployments.models.artifacts import ArtifactRevision as ArtifactRevision
+from deployments.models.artifacts import ArtifactStage as ArtifactStage
 from deployments.models.audit import ExecSession
 from deployments.models.events import Event
 from deployments.models.records import Attempt as Attempt

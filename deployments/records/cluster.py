@@ -59,7 +59,16 @@ def reconcile(actor: Any, deployment: Deployment) -> Deployment:
                 deployment.pk, attempt.number, verdict, expected_from=AttemptStatus.UNKNOWN,
                 error=error, evidence=evidence, settling=True,
             )
+        _settle_target(deployment)
     return Deployment.objects.get(pk=deployment.pk)
+
+
+def _settle_target(deployment: Deployment) -> None:
+    """An artifact owns its records' outcome: its revision follows the settled attempt."""
+    if deployment.target.startswith("artifact:"):
+        from deployments.artifacts.cleanup import record_settled
+
+        record_settled(Deployment.objects.get(pk=deployment.pk))
 
 
 def observe(deployment: Deployment) -> tuple[dict[str, Health], set[str]]:
@@ -160,7 +169,9 @@ def teardown(actor: Any, deployment: Deployment, force: bool = False) -> Deploym
             extra={"record": "attempt", "id": unknown.pk, "number": unknown.number},
         )
     deleted = _delete_objects(client_for(deployment.cluster), deployment)
-    return _end(deployment, forced=unknown is not None, deleted=deleted)
+    ended = _end(deployment, forced=unknown is not None, deleted=deleted)
+    _settle_target(ended)
+    return ended
 
 
 def _delete_objects(client: ClusterClient, deployment: Deployment) -> list[str]:
