@@ -77,8 +77,8 @@ def teardown_workflow(workflow_id: int) -> None:
 
     teardown(workflow_id)
 
-# Registers the deployment records' lease-expiry task (autodiscovery imports only this module).
-# Registers the artifact pipeline tasks (autodiscovery imports only this module).
+# Registers the artifact pipeline tasks and the deployment records' lease-expiry task
+# (autodiscovery imports only this module).
 from deployments.artifacts import tasks as _artifact_tasks  # noqa: E402, F401
 from deployments.records import tasks as _record_tasks  # noqa: E402, F401
 
