@@ -11,7 +11,7 @@ from .. import applogs
 from .. import resources as R
 from ..bootstrap import NODE_CAPACITY, NODE_NAME
 from ..util import Obj, dig, now_iso, stable_hash
-from . import failures
+from . import buildah, failures
 from .base import Context, set_condition
 
 _POD_NETWORK = ipaddress.ip_network("10.244.0.0/16")
@@ -32,6 +32,7 @@ class ContainerSim:
     lines_written: int = 0
     terminated: Obj | None = None
     last_terminated: Obj | None = None
+    build: buildah.BuildState | None = None  # image builds (quay.io/buildah/stable) only
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Kubelet:
         self.ctx = ctx
         self.sims: dict[str, PodSim] = {}
         self._ips = itertools.islice(_POD_NETWORK.hosts(), 4, None)
+        self.builds = buildah.BuildSimulator(ctx)  # also holds the sandbox registry
 
     def reconcile(self) -> None:
         pods, _ = self.ctx.store.list(R.PODS)
@@ -108,7 +110,7 @@ class Kubelet:
             csim = sim.containers.get(container["name"])
             if csim is None:
                 csim = ContainerSim(container["name"], container.get("image", ""),
-                                    failures.behaviour_of(container), since=now)
+                                    self.builds.behaviour_of(container), since=now)
                 sim.containers[container["name"]] = csim
                 self.ctx.event(pod, "Normal", "Pulling", f'Pulling image "{csim.image}"',
                                KUBELET, self._field_path(container))
@@ -125,6 +127,8 @@ class Kubelet:
         delay = self.ctx.config.pod_start_delay
         elapsed = now - csim.since
         if csim.stage == "creating" and elapsed >= delay:
+            if self.builds.mount_blocked(pod, csim, now):
+                return
             if csim.behaviour.pull_error:
                 csim.stage, csim.since = "pullfail", now
                 self._event(pod, container, "Warning", "Failed", failures.pull_failed_event(
@@ -159,7 +163,9 @@ class Kubelet:
         csim.stage, csim.since, csim.started_at, csim.lines_written = "running", now, now, 0
         key = (pod["metadata"]["uid"], csim.name)
         self.ctx.logs.new_instance(key)
-        if self._is_batch(pod):
+        if buildah.is_build(container):
+            lines = self.builds.begin(pod, container, csim, now)
+        elif self._is_batch(pod):
             lines = applogs.job_lines(csim.image, csim.behaviour.job_fails)[:1]
         else:
             port = dig(container, "ports", 0, "containerPort")
@@ -178,7 +184,12 @@ class Kubelet:
         key = (pod["metadata"]["uid"], csim.name)
         delay = self.ctx.config.pod_start_delay
         behaviour = csim.behaviour
-        if self._is_batch(pod) and now - csim.started_at >= delay:
+        if buildah.is_build(container):
+            outcome = self.builds.advance(pod, csim, now)
+            if outcome is not None:
+                self._terminate(pod, container, csim, now, outcome.exit_code, outcome.reason,
+                                outcome.message)
+        elif self._is_batch(pod) and now - csim.started_at >= delay:
             failing = behaviour.job_fails or behaviour.crash
             for line in applogs.job_lines(csim.image, failing)[1:]:
                 self.ctx.logs.append(key, now, line)
@@ -199,10 +210,17 @@ class Kubelet:
                     csim.image, now, csim.lines_written))
 
     def _terminate(self, pod: Obj, container: Obj, csim: ContainerSim, now: float,
-                   exit_code: int, reason: str) -> None:
-        self.ctx.logs.finish((pod["metadata"]["uid"], csim.name))
+                   exit_code: int, reason: str, message: str | None = None) -> None:
+        key = (pod["metadata"]["uid"], csim.name)
+        self.ctx.logs.finish(key)
+        if not message and exit_code and \
+                container.get("terminationMessagePolicy") == "FallbackToLogsOnError":
+            tail = [line.text for line in (self.ctx.logs.lines(key) or [])[-80:]]
+            message = "\n".join(tail)[-2048:] or None
         record = {"exitCode": exit_code, "reason": reason, "startedAt": now_iso(csim.started_at),
                   "finishedAt": now_iso(now), "containerID": self._container_id(pod, csim)}
+        if message:
+            record["message"] = message
         policy = dig(pod, "spec", "restartPolicy", default="Always")
         restarts = policy == "Always" or (policy == "OnFailure" and exit_code != 0)
         if not restarts:
@@ -245,8 +263,7 @@ class Kubelet:
             status["started"] = True
             status["ready"] = not csim.behaviour.not_ready
         if csim.stage not in ("creating", "pullfail", "pullbackoff"):
-            status["imageID"] = f"{failures.normalized_reference(csim.image)[1]}@sha256:" \
-                                + stable_hash(csim.image, 64)
+            status["imageID"] = self.builds.image_id(csim.image)
             status["containerID"] = self._container_id(pod, csim)
         return status
 
