@@ -20,6 +20,7 @@ from .kubelet import Kubelet
 from .network import EndpointsController, LoadBalancerController
 from .sets import DaemonSetController, StatefulSetController
 from .storage import VolumeController
+from .ttl import TTLAfterFinishedController
 
 
 class Housekeeping:
@@ -53,6 +54,7 @@ class ControllerManager:
             DaemonSetController(self.ctx).reconcile,
             CronJobController(self.ctx).reconcile,
             JobController(self.ctx).reconcile,
+            TTLAfterFinishedController(self.ctx).reconcile,
             self.kubelet.reconcile,
             VolumeController(self.ctx).reconcile,
             EndpointsController(self.ctx).reconcile,
