@@ -116,7 +116,7 @@ class FieldError:
     def cause(self) -> dict[str, str]:
         reason = {"Required": "FieldValueRequired", "Invalid": "FieldValueInvalid",
                   "Unsupported": "FieldValueNotSupported", "Duplicate": "FieldValueDuplicate",
-                  }.get(self.kind, "FieldValueForbidden")
+                  "Too long": "FieldValueTooLong"}.get(self.kind, "FieldValueForbidden")
         return {"reason": reason, "message": self.text().split(": ", 1)[1], "field": self.field}
 
 

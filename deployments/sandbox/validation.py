@@ -16,6 +16,7 @@ _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+MAX_DATA_BYTES = 1024 * 1024  # corev1.MaxSecretSize, for ConfigMaps too
 
 SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
@@ -153,8 +154,12 @@ def _service_errors(obj: Obj) -> list[FieldError]:
 
 def _data_errors(obj: Obj, is_secret: bool) -> list[FieldError]:
     errors: list[FieldError] = []
+    size = 0
     for field in ("data", "binaryData", "stringData"):
         for key, value in (obj.get(field) or {}).items():
+            text = str(value)
+            size += len(text) * 3 // 4 - text[-2:].count("=") if field == "binaryData" or (
+                is_secret and field == "data") else len(text.encode())
             if not _CONFIG_KEY.match(key):
                 errors.append(FieldError(f"{field}[{key}]", "Invalid", "a valid config key must "
                                          "consist of alphanumeric characters, '-', '_' or '.' "
@@ -166,6 +171,9 @@ def _data_errors(obj: Obj, is_secret: bool) -> list[FieldError]:
                 except (binascii.Error, ValueError):
                     errors.append(FieldError(f"data[{key}]", "Invalid",
                                              "illegal base64 data", "<secret contents redacted>"))
+    if size > MAX_DATA_BYTES:
+        errors.append(FieldError("data" if is_secret else "[]", "Too long",
+                                 f"must have at most {MAX_DATA_BYTES} bytes"))
     return errors
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 import tarfile
 import threading
@@ -83,9 +84,7 @@ def submit(api_client: client.ApiClient, ns: str, files: dict[str, str] | None, 
 
 
 def pods(core: client.CoreV1Api, ns: str, job: str) -> list[Any]:
-    return sorted(core.list_namespaced_pod(ns, label_selector=f"job-name={job}").items
-                  or [p for p in core.list_namespaced_pod(ns).items
-                      if p.metadata.name.startswith(job)],
+    return sorted(core.list_namespaced_pod(ns, label_selector=f"job-name={job}").items,
                   key=lambda p: p.metadata.creation_timestamp)
 
 
@@ -324,3 +323,19 @@ def test_dockerfile_parsing() -> None:
     assert [run_exit_status(c) for c in ("true", "false", "exit 0", "cd x && exit 4",
                                          "true || false", "SANDBOX_FAIL=1 x")] == [0, 1, 0, 4,
                                                                                    0, 1]
+
+
+def test_context_configmap_over_one_mebibyte_is_rejected(core: client.CoreV1Api,
+                                                          sandbox_namespace: str) -> None:
+    from kubernetes.client.rest import ApiException
+
+    def configmap(size: int) -> dict[str, Any]:
+        return {"metadata": {"name": f"ctx-{size}"},
+                "binaryData": {"context.tar.gz": base64.b64encode(b"x" * size).decode()}}
+
+    core.create_namespaced_config_map(sandbox_namespace, configmap(1024 * 1024))
+    with pytest.raises(ApiException) as raised:
+        core.create_namespaced_config_map(sandbox_namespace, configmap(1024 * 1024 + 1))
+    assert raised.value.status == 422
+    assert json.loads(raised.value.body)["message"] == (
+        'ConfigMap "ctx-1048577" is invalid: []: Too long: must have at most 1048576 bytes')
