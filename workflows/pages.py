@@ -1,4 +1,5 @@
-"""Browser pages: the workflows list and the canvas, both rendered by the Vite-built frontend."""
+"""Browser pages: the workflows list, the canvas and the artifacts pages, all rendered by the
+Vite-built frontend."""
 
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from deployments.artifacts.service import visible_artifacts
 from workflows.models import Workflow
 from workflows.permissions import scoped
 
@@ -35,3 +37,18 @@ def canvas_page(request: HttpRequest, workflow_id: int) -> HttpResponse:
     if workflow is None:
         raise Http404("no such workflow")
     return _render_app(request, "canvas", workflowId=workflow.pk, title=workflow.name)
+
+
+@login_required
+@ensure_csrf_cookie
+def artifacts_page(request: HttpRequest) -> HttpResponse:
+    return _render_app(request, "artifacts", title="Artifacts")
+
+
+@login_required
+@ensure_csrf_cookie
+def artifact_page(request: HttpRequest, artifact_id: int) -> HttpResponse:
+    artifact = visible_artifacts(request.user).filter(pk=artifact_id).first()
+    if artifact is None:
+        raise Http404("no such artifact")
+    return _render_app(request, "artifact", artifactId=artifact.pk, title=artifact.name)

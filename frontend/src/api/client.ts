@@ -38,8 +38,12 @@ export function csrfToken(): string {
 interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** A multipart body (file uploads); the browser sets its Content-Type. */
+  form?: FormData;
   accept?: string;
   signal?: AbortSignal;
+  /** Defaults to API_ROOT; `/api` for the endpoints mounted there (artifacts, deployments). */
+  root?: string;
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {
@@ -71,11 +75,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   let response: Response;
   try {
-    response = await fetch(`${API_ROOT}${path}`, {
+    response = await fetch(`${options.root ?? API_ROOT}${path}`, {
       method,
       headers,
       credentials: "same-origin",
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
   } catch (error) {
