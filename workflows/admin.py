@@ -5,8 +5,17 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kubeorch.errors import KubeOrchError
+from workflows.actions import environments as environment_actions
 from workflows.actions import workflows as workflow_actions
-from workflows.models import Cluster, Membership, Team, Workflow, WorkflowVersion
+from workflows.models import (
+    Cluster,
+    CredentialAccess,
+    Environment,
+    Membership,
+    Team,
+    Workflow,
+    WorkflowVersion,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -112,4 +121,50 @@ class WorkflowVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _protection_action(protected: bool, label: str) -> Any:
+    def run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        for environment in queryset.select_related("cluster"):
+            environment_actions.set_protection_as_operator(environment, protected)
+        modeladmin.message_user(request, f"{label}: {queryset.count()} environment(s)",
+                                messages.SUCCESS)
+
+    run.__name__ = "protect" if protected else "unprotect"
+    return admin.action(description=f"{label} selected environments")(run)
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(admin.ModelAdmin):
+    """Teams create environments through the API; operators (un)protect them with actions."""
+
+    list_display = ["cluster", "namespace", "team", "protected", "updated_by", "updated_at"]
+    list_filter = ["protected", "team"]
+    search_fields = ["namespace", "cluster__name", "team__name"]
+    readonly_fields = ["team", "cluster", "namespace", "protected", "updated_by", "created_at",
+                       "updated_at"]
+    actions = [_protection_action(True, "Protect"), _protection_action(False, "Unprotect")]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(CredentialAccess)
+class CredentialAccessAdmin(admin.ModelAdmin):
+    """The audit of credential reads: read-only, kept."""
+
+    list_display = ["at", "user", "team", "target", "via", "namespace", "role", "masked",
+                    "protected", "client_ip"]
+    list_filter = ["masked", "protected", "role", "team"]
+    search_fields = ["user__username", "target", "via", "namespace"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
