@@ -150,7 +150,7 @@ def mark_deleted(actor: Any, artifact: Artifact) -> Artifact:
         before = artifact.status
         Artifact.objects.filter(pk=artifact.pk).update(status=ArtifactStatus.DELETED,
                                                        updated_at=timezone.now())
-        artifact.refresh_from_db()
+        artifact = Artifact.objects.get(pk=artifact.pk)
         events.status_changed(artifact, before)
     return artifact
 

@@ -71,7 +71,7 @@ def settle_cancelled(revision_id: int, worker_id: str) -> None:
         return  # the lease was lost: the attempt is unknown; reconcile decides
     with contextlib.suppress(Conflict):
         states.move_revision(revision.pk, RevisionStatus.CANCELLED, reason="cancelled by user")
-    revision.refresh_from_db()
+    revision = states.reload(revision)
     _end_stages(revision, StageStatus.CANCELLED)
     _clean_cluster(revision)
     _close_record(revision, DeploymentStatus.CANCELLED, revision.reason or "cancelled")
@@ -97,11 +97,11 @@ def settle_failed(revision_id: int, worker_id: str, error: dict[str, Any]) -> No
     try:
         states.move_revision(revision.pk, RevisionStatus.FAILED, error=error)
     except Conflict:
-        revision.refresh_from_db()
+        revision = states.reload(revision)
         if revision.status == RevisionStatus.CANCELLED:
             settle_cancelled(revision_id, worker_id)
         return
-    revision.refresh_from_db()
+    revision = states.reload(revision)
     _end_stages(revision, StageStatus.FAILED)
     if error.get("stage") == "deploy":
         try:

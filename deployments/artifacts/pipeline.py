@@ -174,12 +174,12 @@ class Pipeline:
         except Conflict:
             self._check()
             raise
-        self.revision.refresh_from_db()
+        self.revision = states.reload(self.revision)
 
     def _check(self) -> None:
         if self.guard.stop.is_set():
             raise Stop()
-        self.revision.refresh_from_db()
+        self.revision = states.reload(self.revision)
         if self.revision.status == RevisionStatus.CANCELLED or self.revision.cancel_requested:
             raise Stop()
 

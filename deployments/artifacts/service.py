@@ -5,13 +5,19 @@ Mutations delegate to actions.py; reads are scoped to the user's teams here, onc
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from deployments.api import artifact_serializers as s
 from deployments.artifacts import actions, workload
 from deployments.cluster import ClusterError
 from deployments.clusters import client_for
-from deployments.models.artifacts import Artifact, ArtifactLog, ArtifactRevision, ArtifactStatus
+from deployments.models.artifacts import (
+    Artifact,
+    ArtifactLog,
+    ArtifactRevision,
+    ArtifactStage,
+    ArtifactStatus,
+)
 from kubeorch.errors import FieldError, InvalidInput
 from workflows.permissions import visible_teams
 
@@ -38,6 +44,13 @@ def list_page(user: Any, status: str | None = None, cursor: int | None = None,
 
 def detail(artifact: Artifact) -> dict[str, Any]:
     return dict(s.ArtifactDetailSerializer(artifact).data)
+
+
+def versions(artifact: Artifact) -> list[dict[str, Any]]:
+    """Every revision, newest first, with its stages."""
+    revisions = artifact.revisions.order_by("-number").prefetch_related(
+        Prefetch("stages", queryset=ArtifactStage.objects.all()))
+    return list(s.RevisionSerializer(revisions, many=True).data)
 
 
 def accepted(revision: ArtifactRevision) -> dict[str, Any]:

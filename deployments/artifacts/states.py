@@ -38,6 +38,11 @@ class Moved:
     changed: bool
 
 
+def reload(revision: ArtifactRevision) -> ArtifactRevision:
+    """A fresh copy (a protected FSM field cannot be refreshed in place)."""
+    return ArtifactRevision.objects.select_related("artifact__cluster").get(pk=revision.pk)
+
+
 def _allowed(instance: Any, to: str) -> bool:
     return any(t.target == to for t in instance.get_available_status_transitions())
 
@@ -83,7 +88,7 @@ def move_revision(revision_id: int, to: str, *, reason: str = "",
         if ArtifactRevision.objects.filter(pk=revision.pk, status=before).update(**changes) != 1:
             raise Conflict(f"revision {revision.number} changed under the lock; retry",
                            code="contended")
-        revision.refresh_from_db()
+        revision = reload(revision)
         events.revision_changed(artifact.team_id, revision, before)
         _mirror(artifact, revision)
         return Moved(revision, True)
@@ -96,7 +101,7 @@ def _retire_serving(artifact: Artifact, incoming: ArtifactRevision) -> None:
         ArtifactRevision.objects.filter(pk=serving.pk, status=RevisionStatus.RUNNING).update(
             status=RevisionStatus.RETIRED, reason=f"replaced by revision {incoming.number}",
             finished_at=timezone.now())
-        serving.refresh_from_db()
+        serving = reload(serving)
         events.revision_changed(artifact.team_id, serving, RevisionStatus.RUNNING)
 
 
@@ -119,7 +124,7 @@ def _mirror(artifact: Artifact, revision: ArtifactRevision) -> None:
     before = artifact.status
     Artifact.objects.filter(pk=artifact.pk, status=before).update(
         **changes, updated_at=timezone.now())
-    artifact.refresh_from_db()
+    artifact = Artifact.objects.get(pk=artifact.pk)
     if artifact.status != before:
         events.status_changed(artifact, before)
 
@@ -130,7 +135,7 @@ def submit(artifact: Artifact) -> None:
     Artifact.objects.filter(pk=artifact.pk).update(
         status=ArtifactStatus.PENDING, current_revision=artifact.current_revision, error={},
         updated_at=timezone.now())
-    artifact.refresh_from_db()
+    artifact = Artifact.objects.get(pk=artifact.pk)
     if before != artifact.status:
         events.status_changed(artifact, before)
 
