@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from deployments.api import event_views
+from deployments.api.credential_urls import credential_urlpatterns
 from deployments.api.urls import artifact_urlpatterns, record_urlpatterns
 
 api: list = [
@@ -23,5 +24,6 @@ urlpatterns = [
     path("api/events", event_views.all_events, name="events"),
     path("api/", include(record_urlpatterns)),
     path("api/", include(artifact_urlpatterns)),
+    path("api/", include(credential_urlpatterns)),
     path("", include("workflows.pages_urls")),
 ]
