@@ -196,6 +196,9 @@ KUBEORCH_RUN_POLL_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_SECONDS", 1.
 # How long every node must stay healthy before a run completes (a crashing app is briefly Ready).
 KUBEORCH_RUN_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_RUN_SETTLE_SECONDS", 5))
 
+# Deployment-record attempts: a worker's lease, renewed by its heartbeats; expired -> unknown.
+KUBEORCH_ATTEMPT_LEASE_SECONDS = float(os.environ.get("KUBEORCH_ATTEMPT_LEASE_SECONDS", 60))
+
 # Artifacts: where sources are stored (content-addressed), where builds push, and how long each
 # step may take. A burst of updates within the debounce window builds only the newest.
 KUBEORCH_ARTIFACT_STORE = Path(

@@ -393,4 +393,4 @@ def lease_duration() -> Any:
 
     from django.conf import settings
 
-    return timedelta(seconds=float(getattr(settings, "KUBEORCH_ATTEMPT_LEASE_SECONDS", 60)))
+    return timedelta(seconds=float(settings.KUBEORCH_ATTEMPT_LEASE_SECONDS))

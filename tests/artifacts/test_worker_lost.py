@@ -1,0 +1,95 @@
+"""kill -9 of the worker mid-deploy: the attempt becomes unknown within the lease, teardown is
+refused without force, and reconcile settles it from the cluster (and the artifact with it)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings as django_settings
+
+from deployments.artifacts.tasks import process_revision
+from deployments.models import Deployment
+from deployments.models.artifacts import ArtifactRevision
+from deployments.records.leases import expire_leases
+from tests.artifacts.conftest import STATIC_SITE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+QUEUE = "artifact-worker-lost-test"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def doomed_worker(pipeline, settings, tmp_path):
+    """A real `celery worker` process on its own queue, with a 3 s attempt lease and a settle
+    window long enough that it is killed while deploying."""
+    pipeline.write_kubeconfig(tmp_path / "sandbox.kubeconfig")
+    db = django_settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "KUBEORCH_DATA_DIR": str(tmp_path),
+        "KUBEORCH_ARTIFACT_STORE": str(settings.KUBEORCH_ARTIFACT_STORE),
+        "KUBEORCH_ATTEMPT_LEASE_SECONDS": "3",
+        "KUBEORCH_ARTIFACT_SETTLE_SECONDS": "600",
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
+    }
+    env.pop("KUBEORCH_TEST_DB_NAME", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kubeorch", "worker", "--pool", "threads",
+         "--concurrency", "2", "-Q", QUEUE, "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "worker.log").open("w"))
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+
+
+def wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_kill_9_mid_deploy_makes_the_attempt_unknown_until_reconcile(
+        as_alice, settings, doomed_worker, deploy, wait_artifact, monkeypatch):
+    settings.KUBEORCH_ATTEMPT_LEASE_SECONDS = 3
+    monkeypatch.setattr("deployments.artifacts.actions.enqueue",
+                        lambda revision_id, delay: process_revision.apply_async(
+                            args=[revision_id], countdown=delay, queue=QUEUE))
+    artifact = deploy("lost", STATIC_SITE)
+    artifact_id = artifact["artifact_id"]
+    wait_artifact(artifact_id, until=("deploying",), timeout=60)
+    revision = ArtifactRevision.objects.get(artifact_id=artifact_id, number=1)
+    record = Deployment.objects.get(pk=revision.deployment_record_id)
+    # The rollout becomes available while the worker sits in its (long) settle wait.
+    wait(lambda: any(line["line"].startswith("healthy") for line in as_alice.get(
+        f"/api/artifacts/{artifact_id}/logs?stage=deploy").json()["lines"]), 30, "the rollout")
+
+    os.kill(doomed_worker.pid, signal.SIGKILL)
+    doomed_worker.wait(timeout=10)
+
+    def unknown() -> bool:
+        expire_leases()  # what beat runs every 15 s
+        return record.attempts.get(number=1).status == "unknown"
+
+    wait(unknown, 30, "the attempt to become unknown")
+    attempt = record.attempts.get(number=1)
+    assert attempt.evidence["lease"]["worker_id"]
+    honest = as_alice.get(f"/api/artifacts/{artifact_id}").json()
+    assert honest["status"] == "deploying", "nobody knows yet: not running, not failed"
+
+    refused = as_alice.post(f"/api/deployments/{record.pk}/teardown", {}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "attempt_unknown"
+
+    settled = as_alice.post(f"/api/deployments/{record.pk}/reconcile", {}, format="json")
+    assert settled.status_code == 200, settled.json()
+    wait(lambda: record.attempts.get(number=1).status == "ready", 5, "reconcile")
+    after = as_alice.get(f"/api/artifacts/{artifact_id}").json()
+    assert after["status"] == "running" and after["serving_revision"] == 1
+    assert Deployment.objects.get(pk=record.pk).status == "active"
