@@ -317,6 +317,10 @@ def test_dockerfile_parsing() -> None:
                                                           ("build", None)]
     assert parsed.stages[0].instructions[1].original == "RUN pip install x"
     assert parsed.stages[1].instructions[1].flags() == {"from": "build"}
+    heredoc = parse("FROM alpine\nRUN <<EOF\necho hi\nexit 4\nEOF\nCMD [\"sh\"]\n").stages[0]
+    assert [i.original for i in heredoc.instructions] == ["FROM alpine", "RUN <<EOF",
+                                                          'CMD ["sh"]']
+    assert run_exit_status(heredoc.instructions[1].command()) == 4
     for text in ("", "# only a comment\n", "RUN true\n", "FROM\n"):
         with pytest.raises(DockerfileError):
             parse(text)

@@ -310,7 +310,7 @@ def _pull_failure(image: str, containerd_error: str) -> str:
 
 def _run_output(command: str, context: _Context) -> list[str]:
     lines: list[str] = []
-    for segment in re.split(r"&&|;", command):
+    for segment in re.split(r"&&|;|\n", command):
         words = segment.split()
         if run_exit_status(segment):
             break

@@ -14,6 +14,7 @@ KEYWORDS = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", 
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
 _FLAG = re.compile(r"--([\w-]+)(?:=(\S*))?$")
 _EXIT = re.compile(r"exit\s+(\d+)")
+_HEREDOC = re.compile(r"<<-?([\"']?)(\w+)\1")
 
 
 class DockerfileError(Exception):
@@ -54,9 +55,14 @@ class Instruction:
 
     def command(self) -> str:
         """RUN/CMD/ENTRYPOINT as the shell would see it."""
-        operands = self.operands()
-        text = " ".join(self.args.split()[len(self.flags()):])
-        return " ".join(operands) if text.startswith("[") else text
+        text = self.args
+        for _ in self.flags():
+            text = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+        text = text.strip()
+        if text.startswith("["):
+            return " ".join(self.operands())
+        first, _, body = text.partition("\n")
+        return body if _HEREDOC.search(first) else text
 
 
 @dataclass
@@ -94,14 +100,23 @@ def expand(text: str, variables: dict[str, str]) -> str:
 
 
 def _logical_lines(text: str) -> list[tuple[int, str, str]]:
-    """(first line number, joined text, keyword-original) with comments and continuations."""
+    """(first line number, text, what buildah prints) with comments, continuations and
+    heredocs (`RUN <<EOF` ... `EOF`: the body joins the text, the first line is printed)."""
     escape = "\\"
     result: list[tuple[int, str, str]] = []
     pending: list[str] = []
     start = 0
     directives = True
+    heredoc: str | None = None
     for number, raw in enumerate(text.splitlines(), 1):
         stripped = raw.strip()
+        if heredoc is not None:
+            if stripped == heredoc:
+                heredoc = None
+            else:
+                first, body, original = result[-1]
+                result[-1] = (first, f"{body}\n{raw}", original)
+            continue
         if directives:
             match = re.match(r"#\s*escape\s*=\s*(\S)", stripped)
             if match:
@@ -120,6 +135,9 @@ def _logical_lines(text: str) -> list[tuple[int, str, str]]:
         joined = " ".join(p for p in pending if p)
         result.append((start, joined, joined))
         pending = []
+        marker = _HEREDOC.search(joined)
+        if marker and joined.split(" ", 1)[0].upper() in ("RUN", "COPY", "ADD"):
+            heredoc = marker.group(2)
     if pending:
         joined = " ".join(p for p in pending if p)
         result.append((start, joined, joined))
