@@ -1,8 +1,9 @@
 """Celery tasks: they take ids, re-fetch, and delegate. Safe to run twice."""
 
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -14,11 +15,24 @@ from deployments.run_secrets import unseal
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="deployments.execute_run", acks_late=True, ignore_result=True)
-def execute_run(run_id: int, sealed_secrets: str | None = None) -> None:
+def _queue_of(request: Any) -> str | None:
+    """The queue a task came from: a run's health checks go where the run went."""
+    return (getattr(request, "delivery_info", None) or {}).get("routing_key") or None
+
+
+@shared_task(name="deployments.execute_run", acks_late=True, ignore_result=True, bind=True)
+def execute_run(self: Task, run_id: int, sealed_secrets: str | None = None) -> None:
     from deployments.engine import execute
 
-    execute(run_id, unseal(sealed_secrets))
+    execute(run_id, unseal(sealed_secrets), queue=_queue_of(self.request))
+
+
+@shared_task(name="deployments.watch_run", acks_late=True, ignore_result=True, bind=True)
+def watch_run(self: Task, run_id: int, state: dict[str, Any]) -> None:
+    """One health check of a running run (see deployments.engine.waiting); reschedules itself."""
+    from deployments.engine.waiting import resume
+
+    resume(run_id, state, queue=_queue_of(self.request))
 
 
 @shared_task(name="deployments.reap_lost_runs", ignore_result=True)

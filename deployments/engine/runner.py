@@ -1,26 +1,24 @@
-"""Executes one run: render, apply in waves, wait for health, prune, finish. Never hangs:
-a heartbeat thread holds the run's lease, the health wait has a deadline, and every step checks
-for cancellation."""
+"""Executes one run: render, apply in waves, then hand the health wait to short checks
+(deployments.engine.waiting) so the worker is free while pods start. Never hangs: a heartbeat
+thread holds the run's lease during the apply, each check renews it, the health wait has a
+deadline, and every step checks for cancellation."""
 
-import contextlib
 import logging
 import threading
-import time
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import connections
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from deployments.actions.runs import finish
 from deployments.cluster import ClusterClient, ClusterError
 from deployments.clusters import client_for
-from deployments.engine.observe import SETTLED, observe_nodes
-from deployments.engine.prune import prune
+from deployments.engine import waiting
+from deployments.engine.control import Stop, checkpoint, end, fail, lease_seconds, renew_lease
 from deployments.engine.recorder import RunRecorder
+from deployments.engine.waiting import SettleTracker
 from deployments.health import HealthStatus
 from deployments.models import Run, RunStatus
 from deployments.run_secrets import SecretValues
@@ -28,13 +26,7 @@ from workflows.manifests import InvalidGraphError, RenderedObject, in_waves, ren
 
 log = logging.getLogger(__name__)
 
-
-class Stop(Exception):
-    """The run ended (cancelled, failed, or taken over) and this execution must stop."""
-
-
-def lease_seconds() -> int:
-    return int(getattr(settings, "KUBEORCH_RUN_LEASE_SECONDS", 30))
+__all__ = ["SettleTracker", "Stop", "claim", "end", "execute", "run_timeout"]
 
 
 def claim(run_id: int) -> Run | None:
@@ -55,14 +47,17 @@ def claim(run_id: int) -> Run | None:
     return run
 
 
-def execute(run_id: int, secret_values: SecretValues | None = None) -> None:
+def execute(
+    run_id: int, secret_values: SecretValues | None = None, queue: str | None = None
+) -> None:
+    """Claim and apply the run, then schedule its health checks on `queue` (the task's own)."""
     run = claim(run_id)
     if run is None:
         return
     heartbeat = Heartbeat(run.pk)
     heartbeat.start()
     try:
-        Execution(run, secret_values or {}, heartbeat).run()
+        Execution(run, secret_values or {}, heartbeat, queue).run()
     except Stop:
         pass
     except Exception as exc:
@@ -70,15 +65,6 @@ def execute(run_id: int, secret_values: SecretValues | None = None) -> None:
         end(run, "fail", f"internal error: {exc.__class__.__name__}: {exc}")
     finally:
         heartbeat.stop()
-
-
-def end(run: Run, transition: str, error: str = "") -> None:
-    """Finish the run unless someone else already did (compare-and-swap)."""
-    fresh = Run.objects.select_related("workflow", "version").filter(pk=run.pk).first()
-    if fresh is None or fresh.status != RunStatus.RUNNING:  # deleted with its workflow, or done
-        return
-    with contextlib.suppress(ConcurrentTransition):
-        finish(fresh, transition, error)
 
 
 class Heartbeat(threading.Thread):
@@ -95,11 +81,7 @@ class Heartbeat(threading.Thread):
         interval = max(1.0, lease_seconds() / 3)
         try:
             while not self.halt.wait(interval):
-                expires = timezone.now() + timedelta(seconds=lease_seconds())
-                held = Run.objects.filter(pk=self.run_id, status=RunStatus.RUNNING).update(
-                    lease_expires_at=expires
-                )
-                if not held:
+                if not renew_lease(self.run_id):
                     self.lost.set()
                     return
         finally:
@@ -110,8 +92,11 @@ class Heartbeat(threading.Thread):
 
 
 class Execution:
-    def __init__(self, run: Run, secret_values: SecretValues, heartbeat: Heartbeat):
+    def __init__(
+        self, run: Run, secret_values: SecretValues, heartbeat: Heartbeat, queue: str | None
+    ):
         self.run_obj = run
+        self.queue = queue
         self.workflow = run.workflow
         self.version = run.version
         self.secret_values = secret_values
@@ -131,10 +116,13 @@ class Execution:
         for node_id, kind in self.kinds.items():
             self.record.node(node_id, kind, HealthStatus.UNKNOWN, "waiting to be applied")
         self.apply(client, objects)
-        self.wait_healthy(client, objects)
-        self.prune(client, objects)
-        self.record.log(f"run completed: {len(self.kinds)} node(s) healthy")
-        end(self.run_obj, "complete")
+        namespaces = {o.namespace for o in objects} | {self.workflow.namespace}
+        state = waiting.new_state(
+            objects, self.kinds, namespaces, run_timeout(self.run_obj.trigger_data)
+        )
+        # The first look right away, in this task; the next ones are tasks of their own.
+        self.checkpoint()
+        waiting.check(self.run_obj, self.record, state, self.queue)
 
     # --- steps -------------------------------------------------------------------------
 
@@ -189,50 +177,6 @@ class Execution:
         if failures:
             self.fail("apply failed: " + "; ".join(failures))
 
-    def wait_healthy(self, client: ClusterClient, objects: list[RenderedObject]) -> None:
-        by_node: dict[str, list[RenderedObject]] = defaultdict(list)
-        for obj in objects:
-            by_node[obj.node_id].append(obj)
-        timeout = run_timeout(self.run_obj.trigger_data)
-        deadline = time.monotonic() + timeout
-        tracker = SettleTracker(
-            grace=float(getattr(settings, "KUBEORCH_RUN_DEGRADED_GRACE_SECONDS", 30)),
-            settle=float(getattr(settings, "KUBEORCH_RUN_SETTLE_SECONDS", 5)),
-        )
-        poll = float(getattr(settings, "KUBEORCH_RUN_POLL_SECONDS", 1.0))
-        while True:
-            self.checkpoint()
-            healths = observe_nodes(client, by_node)
-            for node_id, health in healths.items():
-                self.record.node(
-                    node_id,
-                    self.kinds.get(node_id, ""),
-                    health.status,
-                    health.message,
-                    health.details,
-                )
-            now = time.monotonic()
-            verdict = tracker.observe(now, {n: h.status for n, h in healths.items()})
-            if verdict == "healthy":
-                return
-            if verdict:
-                self.fail("degraded: " + "; ".join(f"{n}: {healths[n].message}" for n in verdict))
-            if now >= deadline:
-                waiting = [
-                    f"{n} ({h.status}: {h.message})"
-                    for n, h in healths.items()
-                    if h.status not in SETTLED
-                ]
-                self.fail(f"timed out after {timeout:.0f}s waiting for " + "; ".join(waiting))
-            time.sleep(poll)
-
-    def prune(self, client: ClusterClient, objects: list[RenderedObject]) -> None:
-        keep = {(o.k8s_kind, o.namespace, o.name) for o in objects}
-        namespaces = {o.namespace for o in objects} | {self.workflow.namespace}
-        deleted = self.guard(lambda: prune(client, self.workflow.pk, namespaces, keep), "prune")
-        for kind, namespace, name in deleted:
-            self.record.log(f"pruned {kind} {namespace}/{name} (no longer in the workflow)")
-
     # --- control -----------------------------------------------------------------------
 
     def guard(self, call: Any, doing: str) -> Any:
@@ -243,65 +187,10 @@ class Execution:
 
     def checkpoint(self) -> None:
         """Stop if the run was cancelled, or if it is no longer ours (lease lost)."""
-        close_old_connections()
-        state = Run.objects.filter(pk=self.run_obj.pk).values("status", "cancel_requested").first()
-        if self.heartbeat.lost.is_set() or state is None or state["status"] != RunStatus.RUNNING:
-            raise Stop
-        if state["cancel_requested"]:
-            self.record.log("cancelled by request", level="warning")
-            end(self.run_obj, "cancel", "cancelled while running")
-            raise Stop
+        checkpoint(self.run_obj, self.record, lease_lost=self.heartbeat.lost.is_set())
 
     def fail(self, reason: str) -> None:
-        self.record.log(reason, level="error")
-        end(self.run_obj, "fail", reason)
-        raise Stop
-
-
-class SettleTracker:
-    """Decides when a run's nodes are healthy for real, or failing for real.
-
-    A node must stay settled (healthy/suspended) for `settle` seconds: a crashing container is
-    Ready for a moment. A node that went degraded is only forgiven after such a settled stretch,
-    so a crash loop (degraded, briefly ready, degraded...) fails after `grace` seconds instead
-    of resetting its clock at every restart.
-    """
-
-    def __init__(self, grace: float, settle: float):
-        self.grace, self.settle = grace, settle
-        self.degraded_since: dict[str, float] = {}
-        self.settled_since: dict[str, float] = {}
-        self.ever_degraded: set[str] = set()
-
-    def observe(self, now: float, statuses: dict[str, str]) -> str | list[str] | None:
-        """ "healthy", the node ids that failed, or None to keep waiting."""
-        for node_id, status in statuses.items():
-            if status in SETTLED:
-                self.settled_since.setdefault(node_id, now)
-            else:
-                self.settled_since.pop(node_id, None)
-            if status == HealthStatus.DEGRADED:
-                self.degraded_since.setdefault(node_id, now)
-                self.ever_degraded.add(node_id)
-            elif self._stable(node_id, now):
-                self.degraded_since.pop(node_id, None)
-        if all(self._stable(node_id, now) for node_id in statuses):
-            return "healthy"
-        # Only a node degraded right now fails the run: one recovering from a crash loop gets
-        # judged at its next degraded observation, and a recovered one is never blamed.
-        failed = [
-            n
-            for n, since in self.degraded_since.items()
-            if now - since >= self.grace and statuses.get(n) == HealthStatus.DEGRADED
-        ]
-        return failed or None
-
-    def _stable(self, node_id: str, now: float) -> bool:
-        since = self.settled_since.get(node_id)
-        # A node that went degraded during this run must prove itself for the whole grace
-        # period: between two OOM kills a container is Ready for longer than `settle`.
-        needed = max(self.settle, self.grace) if node_id in self.ever_degraded else self.settle
-        return since is not None and now - since >= needed
+        fail(self.run_obj, self.record, reason)
 
 
 def run_timeout(trigger_data: dict[str, Any]) -> float:

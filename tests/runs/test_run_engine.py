@@ -199,7 +199,9 @@ def test_cancel_queued_run_at_once(as_alice, alice, on_sandbox, monkeypatch):
     assert response.status_code == 202 and response.json()["status"] == "cancelled"
 
 
-def test_run_permissions(as_alice, as_bob, as_charlie, anonymous, alice, bob, team, on_sandbox):
+def test_run_permissions(
+    as_alice, as_bob, as_charlie, anonymous, alice, bob, team, engine, wait_for_run
+):
     from workflows.actions.workflows import create_workflow
     from workflows.models import Membership
 
@@ -223,3 +225,5 @@ def test_run_permissions(as_alice, as_bob, as_charlie, anonymous, alice, bob, te
     assert response.status_code == 202
     run_id = response.json()["run_id"]
     assert as_charlie.post(f"/v1/api/runs/{run_id}/cancel").status_code == 404
+    # The run bob started ends before the test does (teardown flushes the tables under it).
+    assert wait_for_run(run_id)["status"] == "completed"
