@@ -1,5 +1,8 @@
 """WebSocket consumers. Each authenticates and authorizes in connect(), one group per object."""
 
+import asyncio
+import contextlib
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -9,14 +12,25 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import Q
 
 from deployments.events import topic_group
+from deployments.fanout import Subscription, subscribe
 from deployments.models import Event
-from deployments.sse import BATCH, events_after
+from deployments.sse import BATCH, events_after, heartbeat_seconds
 from workflows.models import Workflow
 from workflows.workflow_events import workflow_topic
 
+log = logging.getLogger(__name__)
+
 
 class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
-    """Streams a workflow's events. `?after=<event id>` resumes after a disconnect."""
+    """Streams a workflow's events. `?after=<event id>` resumes after a disconnect.
+
+    Follows the workflow through the process's fan-out (deployments.fanout) in a task of its
+    own rather than through channel-layer messages to the consumer: channels dispatches each
+    message through close_old_connections in the one sync thread, which serialized 1,000
+    consumers' wake-ups (and each consumer cost one Redis message per event)."""
+
+    follower: "asyncio.Task[None] | None" = None
+    subscription: Subscription | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -28,35 +42,53 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.topic = workflow_topic(workflow_id)
-        self.group = topic_group(self.topic)
         self.last_id = await self._resume_point()
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.subscription = await subscribe([topic_group(self.topic)])
         joined = time.monotonic()
         await self.accept()
-        await self._send_new_events(started_after=joined)
+        self.follower = asyncio.ensure_future(self._follow(joined))
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.follower is not None:
+            self.follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.follower
+        if self.subscription is not None:
+            await self.subscription.close()
 
-    async def event_created(self, message: dict[str, Any]) -> None:
-        # The message only wakes us; the table says what to send, in id order, exactly once.
-        if message["id"] > self.last_id:
-            await self._send_new_events(woken_by=message["id"])
+    async def _follow(self, joined: float) -> None:
+        assert self.subscription is not None
+        woken_by: int | None = None
+        started_after: float | None = joined  # the first read follows the join
+        try:
+            while True:
+                await self._send_new_events(woken_by, started_after)
+                started_after = None
+                while True:  # until a wake-up about an event not sent yet, or a quiet spell
+                    try:
+                        woken_by = await self.subscription.wait(heartbeat_seconds())
+                    except TimeoutError:
+                        woken_by = None  # re-read anyway: catches what the layer dropped
+                        break
+                    if woken_by is None or woken_by > self.last_id:
+                        break
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken follower must not leave a silent socket open
+            log.exception("event stream of %s failed", self.topic)
+            await self.close(code=1011)
 
-    async def _send_new_events(
-        self, woken_by: int | None = None, started_after: float | None = None
-    ) -> None:
-        # The read is shared with the process's other streams of this topic (one query for
-        # all subscribers woken by an event); see deployments.sse.events_after.
+    async def _send_new_events(self, woken_by: int | None, started_after: float | None) -> None:
+        # The read is shared with the process's other streams of this topic (one query and one
+        # JSON encoding for all subscribers woken by an event); see deployments.sse.events_after.
         while True:
             events = await events_after(
                 Q(topic=self.topic), self.last_id, woken_by=woken_by, started_after=started_after
             )
             started_after = None
             for event in events:
-                await self.send_json(event)
-                self.last_id = event["id"]
+                await self.send(text_data=event.data)
+                self.last_id = event.id
             if len(events) < BATCH:
                 return
 

@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from deployments.fanout import wake_message
 from deployments.models import Event
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,14 @@ def emit(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
 
 def _write_and_publish(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
     event = Event.objects.create(team_id=team_id, topic=topic, type=type, payload=payload)
-    message = {"type": "event.created", "id": event.pk, "topic": topic}
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(topic_group(topic), message)
-        async_to_sync(layer.group_send)(team_group(team_id), message)
+        # One message per group and per process that follows it (deployments.fanout), not per
+        # subscriber; the group in the message tells the process whom to wake.
+        for group in (topic_group(topic), team_group(team_id)):
+            async_to_sync(layer.group_send)(group, wake_message(event.pk, topic, group))
     except Exception:  # the table is the source of truth; subscribers catch up by id
         log.warning("could not publish event %s on the channel layer", event.pk, exc_info=True)
 
