@@ -1,6 +1,6 @@
 /** One artifact: the newest revision's stage timeline and logs, its URL, error, versions with
  * rollback, cancel and delete, all kept current by the artifact's events on /api/events. */
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useStore } from "zustand";
 import { artifactsApi, type LogLine, type StageName } from "../api/artifacts";
 import { ApiError } from "../api/client";
@@ -30,7 +30,12 @@ export function ArtifactPage({ artifactId }: { artifactId: number }) {
   const [updating, setUpdating] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
 
+  const [deleting, setDeleting] = useState(false);
+  const deletingRef = useRef(false);
+  deletingRef.current = deleting;
   const load = useCallback(() => {
+    // A deleted artifact is a 404: nothing more to read.
+    if (deletingRef.current || store.getState().detail.deleted) return;
     const mark = store.getState().mark();
     artifactsApi.get(artifactId).then((found) => { store.getState().artifactLoaded(found, mark); setLoadError(null); }).catch(setLoadError);
     artifactsApi.versions(artifactId).then((versions) => store.getState().versionsLoaded(versions, mark)).catch(setLoadError);
@@ -66,7 +71,8 @@ export function ArtifactPage({ artifactId }: { artifactId: number }) {
     setBusy(name);
     try {
       await action();
-      load();
+      if (name === "delete") setDeleting(true);
+      else load();
     } catch (e) {
       setError(e);
       if (e instanceof ApiError && e.status === 404) setLoadError(e);
@@ -90,10 +96,12 @@ export function ArtifactPage({ artifactId }: { artifactId: number }) {
       </TopBar>
       <main className="page artifact-page">
         {detail.deleted && <Gone name={artifact.name} />}
+        {deleting && !detail.deleted && <Notice>Deleting {artifact.name}: removing its workload and stored source…</Notice>}
         <section className="artifact-summary" aria-label="Summary">
           <dl className="facts">
             <div><dt>Status</dt><dd><StatusBadge status={artifact.status} label={`artifact ${artifact.status}`} /></dd></div>
-            <div><dt>URL</dt><dd data-testid="artifact-url">{artifact.url && artifact.status === "running"
+            {/* A failed or cancelled newer revision leaves the previous one serving: still a link. */}
+            <div><dt>URL</dt><dd data-testid="artifact-url">{artifact.url && (artifact.status === "running" || artifact.serving_revision)
               ? <a href={artifact.url} target="_blank" rel="noreferrer">{artifact.url}</a>
               : artifact.url ? <span className="muted">{artifact.url} (not serving)</span> : <span className="muted">none yet</span>}</dd></div>
             <div><dt>Revision</dt><dd>#{artifact.current_revision}{artifact.serving_revision ? ` · serving #${artifact.serving_revision}` : ""}</dd></div>
@@ -102,14 +110,14 @@ export function ArtifactPage({ artifactId }: { artifactId: number }) {
             {revision?.language && <div><dt>Language</dt><dd>{revision.language} · port {revision.port}</dd></div>}
           </dl>
           <div className="row-actions">
-            {inFlight && <button type="button" onClick={() => void act("cancel", () => artifactsApi.cancel(artifact.id))} disabled={busy !== null || detail.deleted}>Cancel</button>}
-            <button type="button" onClick={() => setUpdating(true)} disabled={detail.deleted}>New revision</button>
+            {inFlight && <button type="button" onClick={() => void act("cancel", () => artifactsApi.cancel(artifact.id))} disabled={busy !== null || detail.deleted || deleting}>Cancel</button>}
+            <button type="button" onClick={() => setUpdating(true)} disabled={detail.deleted || deleting}>New revision</button>
             {confirmDelete ? (
               <>
                 <button type="button" className="danger" onClick={() => { setConfirmDelete(false); void act("delete", () => artifactsApi.remove(artifact.id)); }}>Delete for good</button>
                 <button type="button" onClick={() => setConfirmDelete(false)}>Keep</button>
               </>
-            ) : <button type="button" className="danger" onClick={() => setConfirmDelete(true)} disabled={detail.deleted}>Delete</button>}
+            ) : <button type="button" className="danger" onClick={() => setConfirmDelete(true)} disabled={detail.deleted || deleting}>Delete</button>}
           </div>
         </section>
         <ErrorNotice error={error} />
