@@ -3,7 +3,7 @@ hand every change to deployments.artifacts.actions (or .service for reads)."""
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from deployments.api import artifact_serializers as s
 from deployments.artifacts import service
-from deployments.models.artifacts import Artifact, ArtifactRevision, ArtifactStage
+from deployments.models.artifacts import Artifact, ArtifactRevision
 
 CONFLICT = OpenApiResponse(description="{code, message, ...}: illegal transition or busy")
 NOT_FOUND = OpenApiResponse(description="not found (or not in your teams)")
@@ -94,10 +94,7 @@ class ArtifactCancelView(APIView):
 class ArtifactVersionsView(APIView):
     @extend_schema(operation_id="list_versions", responses={200: s.RevisionSerializer(many=True)})
     def get(self, request: Request, pk: int) -> Response:
-        artifact = _artifact(request, pk)
-        revisions = artifact.revisions.order_by("-number").prefetch_related(
-            Prefetch("stages", queryset=ArtifactStage.objects.all()))
-        return Response(s.RevisionSerializer(revisions, many=True).data)
+        return Response(service.versions(_artifact(request, pk)))
 
 
 class ArtifactRollbackView(APIView):
