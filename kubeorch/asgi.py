@@ -1,6 +1,8 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels routing."""
+"""ASGI entry point: HTTP through Django (`/mcp` through the MCP server), WebSockets through
+Channels routing."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -10,12 +12,22 @@ django_asgi_app = get_asgi_application()  # set up Django before importing consu
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from deployments.mcp.app import is_mcp_path, mcp_app  # noqa: E402
 from kubeorch.routing import websocket_urlpatterns  # noqa: E402
 from kubeorch.ws_auth import TokenAuthMiddleware  # noqa: E402
 
+
+async def http_app(scope: dict, receive: Any, send: Any) -> None:
+    """`/mcp` is the MCP server for coding agents (deployments/mcp); the rest is Django."""
+    if is_mcp_path(scope["path"]):
+        await mcp_app(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
