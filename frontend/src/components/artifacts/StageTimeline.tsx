@@ -4,6 +4,9 @@ import { STAGE_NAMES, type Revision, type StageName } from "../../api/artifacts"
 import { durationMs, formatDuration, pipelineProgress } from "../../artifacts/reducers";
 import { StatusBadge } from "./common";
 
+/** Revisions that will not run any further stage. */
+const ENDED = new Set(["failed", "cancelled", "retired"]);
+
 function useNow(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -34,7 +37,9 @@ export function StageTimeline({ revision, selected, onSelect }: { revision: Revi
             <li key={name} className={`stage stage-${stage.status}${selected === name ? " selected" : ""}`} data-testid={`stage-${name}`} data-status={stage.status}>
               <button type="button" className="stage-button" aria-pressed={selected === name} aria-label={`${name} logs`} onClick={() => onSelect(name)}>
                 <span className="stage-name">{name}</span>
-                <StatusBadge status={stage.status} label={`${name} ${stage.status}`} />
+                {stage.status === "pending" && ENDED.has(revision.status)
+                  ? <span className="status art-status art-status-skipped" data-status="pending">not run</span>
+                  : <StatusBadge status={stage.status} label={`${name} ${stage.status}`} />}
                 <span className="muted small">{formatDuration(durationMs(stage, now))}</span>
               </button>
               {stage.status === "running" && (
