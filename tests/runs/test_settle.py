@@ -30,3 +30,18 @@ def test_a_node_that_recovers_for_good_completes_after_the_grace():
 
 def test_a_recovered_node_is_never_blamed():
     assert verdicts([D, D, H, H, H, H, H])[-1] == "healthy"
+
+
+def test_the_clocks_travel_from_check_to_check():
+    # Each health check is a task of its own: the tracker is dumped into the next check's
+    # arguments (JSON) and loaded again, and must judge exactly as one long-lived tracker.
+    import json
+
+    for sequence in ([P, H, H, H], [D, H, H, D, H, H, D], [D, H, H, H, H], [D, D, H, H, H, H, H]):
+        state: dict = {}
+        carried = []
+        for t, status in enumerate(sequence):
+            tracker = SettleTracker.load(state, grace=3, settle=1)
+            carried.append(tracker.observe(float(t), {"web": status}))
+            state = json.loads(json.dumps(tracker.dump()))
+        assert carried == verdicts(sequence), sequence
