@@ -41,7 +41,7 @@ def test_lists_the_eight_tools_with_documented_inputs(live_url, alice, token_of)
     assert set(deploy.input_schema["required"]) == {"name", "files"}
 
 
-def test_without_a_valid_token_the_endpoint_answers_401(live_url):
+def test_without_a_valid_token_the_endpoint_answers_401(live_url, alice, token_of):
     initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                   "params": {"protocolVersion": "2025-06-18", "capabilities": {},
                              "clientInfo": {"name": "t", "version": "1"}}}
@@ -53,6 +53,11 @@ def test_without_a_valid_token_the_endpoint_answers_401(live_url):
         assert response.status_code == 401, (headers, response.text)
         assert response.headers["www-authenticate"] == "Token"
         assert response.json()["code"] == "not_authenticated"
+    # The same token as `Bearer` (what generic MCP clients send) is let through.
+    response = httpx2.post(f"{live_url}/mcp", json=initialize,
+                           headers={**accept, "Authorization": f"Bearer {token_of(alice)}"})
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["serverInfo"]["name"] == "kubeorch"
 
     statuses: list[int] = []
 
