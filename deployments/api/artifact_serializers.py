@@ -31,13 +31,13 @@ def _json_field(value: Any, field: str) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise serializers.ValidationError(f"{field}: not valid JSON") from None
+            raise serializers.ValidationError({field: "not valid JSON"}) from None
     return value
 
 
 class EnvField(serializers.DictField):
     def to_internal_value(self, data: Any) -> dict[str, str]:
-        data = super().to_internal_value(_json_field(data, "env"))
+        data = super().to_internal_value(_json_field(data, self.field_name or "env"))
         for key, value in data.items():
             if not ENV_NAME.match(str(key)):
                 raise serializers.ValidationError(f"{key!r} is not a valid variable name")

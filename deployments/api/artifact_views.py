@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -111,7 +112,8 @@ class ArtifactRollbackView(APIView):
 
 class ArtifactLogsView(APIView):
     @extend_schema(operation_id="get_artifact_logs", parameters=[s.LogQuerySerializer],
-                   summary="Logs of a stage (fetch, build, push, deploy) or of the running app")
+                   summary="Logs of a stage (fetch, build, push, deploy) or of the running app",
+                   responses={200: OpenApiTypes.OBJECT, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         artifact = _artifact(request, pk)
         query = s.LogQuerySerializer(data=request.query_params)
