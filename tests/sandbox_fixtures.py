@@ -34,3 +34,25 @@ def sandbox_namespace(sandbox: SandboxCluster) -> Iterator[str]:
         from deployments.sandbox import deletion
 
         deletion.delete(sandbox.api, R.NAMESPACES, None, name)
+
+
+@pytest.fixture(scope="session")
+def knative_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCluster]:
+    """A second sandbox that also serves Knative Serving (serving.knative.dev/v1 Service)."""
+    cluster = SandboxCluster(pod_start_delay=0.1, progress_deadline_scale=0.002,
+                             bookmark_interval=0.3, log_interval=0.2, knative=True).start()
+    cluster.write_kubeconfig(tmp_path_factory.mktemp("knative-sandbox") / "kubeconfig")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def knative_namespace(knative_sandbox: SandboxCluster) -> Iterator[str]:
+    """A new, empty namespace in the Knative sandbox (deleted with its content after the test)."""
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    knative_sandbox.api.create(R.NAMESPACES, None, {"metadata": {"name": name}}, "pytest")
+    yield name
+    if knative_sandbox.api.find(R.NAMESPACES, None, name) is not None:
+        from deployments.sandbox import deletion
+
+        deletion.delete(knative_sandbox.api, R.NAMESPACES, None, name)

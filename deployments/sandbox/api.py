@@ -104,8 +104,9 @@ class Api:
             if rt.has_status and rt.kind != "Pod":  # pods have no generation before 1.33
                 meta["generation"] = 1
                 obj.pop("status", None)
-            apply_defaults(obj)
-            admit(obj, None, self.allocators)
+            if rt in R.RESOURCE_TYPES:  # optional types have no built-in defaults/admission
+                apply_defaults(obj)
+                admit(obj, None, self.allocators)
             validate(rt, obj)
             self._record_manager(obj, manager, operation, body)
             if dry_run:
@@ -128,8 +129,9 @@ class Api:
                 raise conflict(rt, name, "the object has been modified; please apply your "
                                "changes to the latest version and try again")
             new = self._merge_subresource(rt, old, new, subresource)
-            apply_defaults(new)
-            admit(new, old, self.allocators)
+            if rt in R.RESOURCE_TYPES:
+                apply_defaults(new)
+                admit(new, old, self.allocators)
             validate_update(rt, old, new)
             self._bump_generation(rt, old, new)
             if _same(old, new):

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from . import kubeconfig, podexec, podlogs
+from . import resources as R
 from .api import Api
 from .bootstrap import bootstrap
 from .controllers.base import SimConfig
@@ -29,7 +30,7 @@ class SandboxCluster:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, pod_start_delay: float = 0.3,
                  token: str | None = None, *, progress_deadline_scale: float = 0.01,
                  tick_seconds: float = 0.05, bookmark_interval: float = 1.0,
-                 log_interval: float = 1.0) -> None:
+                 log_interval: float = 1.0, knative: bool = False) -> None:
         self.host, self.port = host, port
         self.token = token or secrets.token_urlsafe(32)
         self.bookmark_interval = bookmark_interval
@@ -38,7 +39,10 @@ class SandboxCluster:
         self.logs = LogBook()
         bootstrap(self.api)
         self.config = SimConfig(pod_start_delay, progress_deadline_scale, log_interval)
-        self.controllers = ControllerManager(self.api, self.config, self.logs, tick_seconds)
+        # knative=True: also serve Knative Serving's serving.knative.dev/v1 Service (ksvc).
+        self.extra_types = (R.KNATIVE_SERVICES,) if knative else ()
+        self.controllers = ControllerManager(self.api, self.config, self.logs, tick_seconds,
+                                             knative=knative)
         self.kubeconfig_path: Path | None = None
         self.stopped = False
         self._server: SandboxHTTPServer | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import resources as R
 from .api import Api
 from .errors import bad_request
-from .resources import RESOURCE_TYPES, ResourceType
+from .resources import STORED_TYPES, ResourceType
 from .util import Obj, now_iso
 
 # batch/v1 Jobs keep the legacy default of orphaning their pods, like the real API server.
@@ -18,7 +18,7 @@ def _dependents(api: Api, owner: Obj) -> list[tuple[ResourceType, Obj]]:
     uid = owner["metadata"]["uid"]
     namespace = owner["metadata"].get("namespace")
     found = []
-    for rt in RESOURCE_TYPES:
+    for rt in STORED_TYPES:
         items, _ = api.store.list(rt, namespace if rt.namespaced else None)
         found += [(rt, o) for o in items
                   if any(ref.get("uid") == uid for ref in o["metadata"].get("ownerReferences", []))]
@@ -79,7 +79,7 @@ def _delete_namespace(api: Api, namespace_obj: Obj) -> Obj:
     namespace_obj["metadata"].setdefault("deletionTimestamp", now_iso())
     namespace_obj["status"] = {"phase": "Terminating"}
     terminating = api.store.replace(R.NAMESPACES, namespace_obj)
-    for rt in RESOURCE_TYPES:
+    for rt in STORED_TYPES:
         if rt.namespaced:
             for item in api.store.list(rt, name)[0]:
                 api.store.remove(rt, name, item["metadata"]["name"])
@@ -100,7 +100,7 @@ def collect_garbage(api: Api) -> int:
     with api.store.lock:
         live_uids = set()
         candidates: list[tuple[ResourceType, Obj]] = []
-        for rt in RESOURCE_TYPES:
+        for rt in STORED_TYPES:
             for obj in api.store.list(rt)[0]:
                 live_uids.add(obj["metadata"]["uid"])
                 if obj["metadata"].get("ownerReferences"):

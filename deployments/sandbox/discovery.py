@@ -56,8 +56,9 @@ def _subresource_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
     return entry
 
 
-def resource_list(group: str, version: str) -> dict[str, Any] | None:
-    types = in_group_version(group, version)
+def resource_list(group: str, version: str,
+                  extra: tuple[ResourceType, ...] = ()) -> dict[str, Any] | None:
+    types = in_group_version(group, version, extra)
     if not types:
         return None
     entries: list[dict[str, Any]] = []
@@ -79,8 +80,8 @@ def api_group(name: str, versions: list[str]) -> dict[str, Any]:
             "preferredVersion": listed[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    found = [api_group(name, versions) for name, versions in groups().items()]
+def api_group_list(extra: tuple[ResourceType, ...] = ()) -> dict[str, Any]:
+    found = [api_group(name, versions) for name, versions in groups(extra).items()]
     for group in found:
         del group["kind"], group["apiVersion"]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": found}
@@ -94,10 +95,10 @@ def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-def openapi_v3_root() -> dict[str, Any]:
+def openapi_v3_root(extra: tuple[ResourceType, ...] = ()) -> dict[str, Any]:
     """The OpenAPI v3 index. kubectl reads it to learn that the server supports
     `fieldValidation` (server-side validation), so it needs no client-side schemas."""
-    versions = {(rt.group, rt.version) for rt in RESOURCE_TYPES}
+    versions = {(rt.group, rt.version) for rt in RESOURCE_TYPES + extra}
     return {"paths": {
         _gv_path(g, v): {"serverRelativeURL": f"/openapi/v3/{_gv_path(g, v)}?hash="
                                               f"{stable_hash([g, v, VERSION_INFO], 16)}"}
@@ -116,10 +117,11 @@ def _operation(rt: ResourceType, action: str) -> dict[str, Any]:
             "responses": {"200": {"description": "OK"}}}
 
 
-def openapi_v3_group_version(gv_path: str) -> dict[str, Any] | None:
+def openapi_v3_group_version(gv_path: str,
+                             extra: tuple[ResourceType, ...] = ()) -> dict[str, Any] | None:
     parts = gv_path.strip("/").split("/")
     group, version = ("", parts[1]) if parts[0] == "api" else (parts[1], parts[2])
-    types = in_group_version(group, version)
+    types = in_group_version(group, version, extra)
     if not types or _gv_path(group, version) != "/".join(parts):
         return None
     paths: dict[str, Any] = {}

@@ -85,13 +85,25 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     _rt("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
 )
 
+# Served only by sandboxes that enable them (SandboxCluster(knative=True)); `extra` below is
+# the tuple of optional types a cluster serves. The built-in defaulting, admission, validation
+# (by_kind) and tables know only RESOURCE_TYPES.
+KNATIVE_SERVICES = _rt("serving.knative.dev", "v1", "services", "Service", True, ("ksvc",),
+                       ("status",), ("all", "knative", "serving"))
+OPTIONAL_TYPES: tuple[ResourceType, ...] = (KNATIVE_SERVICES,)
+# Every type an object may be stored under (garbage collection, namespace teardown).
+STORED_TYPES = RESOURCE_TYPES + OPTIONAL_TYPES
+
 _BY_PATH = {(rt.group, rt.version, rt.plural): rt for rt in RESOURCE_TYPES}
 _BY_KIND = {(rt.api_version, rt.kind): rt for rt in RESOURCE_TYPES}
 _BY_KEY = {rt.key: rt for rt in RESOURCE_TYPES}
 
 
-def lookup(group: str, version: str, plural: str) -> ResourceType | None:
-    return _BY_PATH.get((group, version, plural))
+def lookup(group: str, version: str, plural: str,
+           extra: tuple[ResourceType, ...] = ()) -> ResourceType | None:
+    return _BY_PATH.get((group, version, plural)) or next(
+        (rt for rt in extra if (rt.group, rt.version, rt.plural) == (group, version, plural)),
+        None)
 
 
 def by_kind(api_version: str, kind: str) -> ResourceType | None:
@@ -102,17 +114,18 @@ def by_key(group: str, plural: str) -> ResourceType:
     return _BY_KEY[(group, plural)]
 
 
-def groups() -> dict[str, list[str]]:
+def groups(extra: tuple[ResourceType, ...] = ()) -> dict[str, list[str]]:
     """Non-core group name -> its versions, in catalogue order."""
     result: dict[str, list[str]] = {}
-    for rt in RESOURCE_TYPES:
+    for rt in RESOURCE_TYPES + extra:
         if rt.group and rt.version not in result.setdefault(rt.group, []):
             result[rt.group].append(rt.version)
     return result
 
 
-def in_group_version(group: str, version: str) -> list[ResourceType]:
-    return [rt for rt in RESOURCE_TYPES if rt.group == group and rt.version == version]
+def in_group_version(group: str, version: str,
+                     extra: tuple[ResourceType, ...] = ()) -> list[ResourceType]:
+    return [rt for rt in RESOURCE_TYPES + extra if rt.group == group and rt.version == version]
 
 
 NAMESPACES = by_key("", "namespaces")

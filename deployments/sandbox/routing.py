@@ -23,7 +23,7 @@ class Route:
         return self.rt is None
 
 
-def parse_route(path: str) -> Route | None:
+def parse_route(path: str, extra: tuple[ResourceType, ...] = ()) -> Route | None:
     """None for paths outside /api and /apis; raises 404 for unknown resources."""
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
@@ -37,13 +37,13 @@ def parse_route(path: str) -> Route | None:
     if not rest:
         return route
     if rest[0] == "namespaces" and len(rest) >= 3:
-        nested = lookup(route.group, route.version, rest[2])
+        nested = lookup(route.group, route.version, rest[2], extra)
         if nested is None or not nested.namespaced:
             if lookup(route.group, route.version, "namespaces") is None or len(rest) > 3:
                 raise path_not_found()
         else:
             route.namespace, rest = rest[1], rest[2:]
-    rt = lookup(route.group, route.version, rest[0])
+    rt = lookup(route.group, route.version, rest[0], extra)
     if rt is None or len(rest) > 3:
         raise path_not_found()
     route.rt = rt

@@ -69,16 +69,22 @@ class Handler(BaseHandler):
     def api(self) -> Any:
         return self.server.cluster.api
 
+    @property
+    def extra_types(self) -> tuple[ResourceType, ...]:
+        """The optional resource types this cluster serves (see resources.OPTIONAL_TYPES)."""
+        return tuple(self.server.cluster.extra_types)
+
     # -- routing ---------------------------------------------------------------------------
     def route_request(self) -> None:
         path = self.path_only.rstrip("/") or "/"
         if self.command == "GET" and self.serve_discovery(path):
             return
-        route = parse_route(path)
+        route = parse_route(path, self.extra_types)
         if route is None:
             raise path_not_found()
         if route.is_discovery:
-            listing = discovery.resource_list(route.group, route.version)
+            listing = discovery.resource_list(route.group, route.version,
+                                              self.extra_types)
             if listing is None or self.command != "GET":
                 raise path_not_found()
             self.send_json(200, listing)
@@ -91,16 +97,17 @@ class Handler(BaseHandler):
         elif path == "/api":
             self.send_json(200, discovery.api_versions(self.server.cluster.address))
         elif path == "/apis":
-            self.send_json(200, discovery.api_group_list())
+            self.send_json(200, discovery.api_group_list(self.extra_types))
         elif path == "/openapi/v3":
-            self.send_json(200, discovery.openapi_v3_root())
+            self.send_json(200, discovery.openapi_v3_root(self.extra_types))
         elif path.startswith("/openapi/v3/"):
-            document = discovery.openapi_v3_group_version(path[len("/openapi/v3/"):])
+            document = discovery.openapi_v3_group_version(path[len("/openapi/v3/"):],
+                                                          self.extra_types)
             if document is None:
                 raise path_not_found()
             self.send_json(200, document)
         elif path.startswith("/apis/") and path.count("/") == 2:
-            versions = dict(discovery.groups()).get(path.split("/")[2])
+            versions = dict(discovery.groups(self.extra_types)).get(path.split("/")[2])
             if versions is None:
                 raise path_not_found()
             self.send_json(200, discovery.api_group(path.split("/")[2], versions))

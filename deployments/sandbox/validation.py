@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .errors import FieldError, invalid
-from .resources import ResourceType
+from .resources import RESOURCE_TYPES, ResourceType
 from .selectors import selector_matches
 from .util import Obj, dig
 
@@ -220,9 +221,16 @@ def _hpa_errors(spec: Obj) -> list[FieldError]:
     return errors
 
 
+# Validators of optional resource types (resources.OPTIONAL_TYPES), by (group, plural);
+# filled by the modules that simulate them.
+EXTRA_VALIDATORS: dict[tuple[str, str], Callable[[Obj], list[FieldError]]] = {}
+
+
 def validate(rt: ResourceType, obj: Obj) -> None:
     name = dig(obj, "metadata", "name", default="")
-    errors = _name_errors(rt.kind, name) + _kind_errors(obj)
+    kind_errors = _kind_errors(obj) if rt in RESOURCE_TYPES else \
+        EXTRA_VALIDATORS.get(rt.key, lambda _: [])(obj)
+    errors = _name_errors(rt.kind, name) + kind_errors
     if errors:
         raise invalid(rt, name, errors)
 

@@ -16,6 +16,7 @@ from .base import Context, SimConfig
 from .batch import CronJobController, JobController
 from .deployments import DeploymentController, ReplicaSetController
 from .hpa import HorizontalPodAutoscalerController
+from .knative import KnativeServiceController
 from .kubelet import Kubelet
 from .network import EndpointsController, LoadBalancerController
 from .sets import DaemonSetController, StatefulSetController
@@ -42,7 +43,7 @@ class Housekeeping:
 
 class ControllerManager:
     def __init__(self, api: Api, config: SimConfig, logs: LogBook,
-                 tick_seconds: float = 0.05) -> None:
+                 tick_seconds: float = 0.05, knative: bool = False) -> None:
         self.ctx = Context(api, config, logs)
         self.kubelet = Kubelet(self.ctx)
         self.tick_seconds = tick_seconds
@@ -61,6 +62,8 @@ class ControllerManager:
             LoadBalancerController(self.ctx).reconcile,
             HorizontalPodAutoscalerController(self.ctx).reconcile,
         ]
+        if knative:  # before the Deployment controller, which then sees new revisions at once
+            self._reconcilers.insert(1, KnativeServiceController(self.ctx).reconcile)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
