@@ -39,7 +39,8 @@ def unique_namespace() -> str:
 @pytest.fixture
 def deploy(as_alice: Any) -> Callable[..., dict]:
     def deploy(name: str, files: dict[str, str], client: Any = None, **extra: Any) -> dict:
-        body = {"name": name, "files": files, "namespace": unique_namespace(), **extra}
+        body = {"name": name, "files": files, "namespace": extra.pop("namespace", None)
+                or unique_namespace(), **extra}
         response = (client or as_alice).post("/api/artifacts", body, format="json")
         assert response.status_code == 202, response.json()
         return dict(response.json())

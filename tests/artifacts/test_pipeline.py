@@ -9,7 +9,7 @@ from deployments.artifacts import build
 from deployments.models import Deployment
 from deployments.models.artifacts import Artifact
 from deployments.sandbox import resources as R
-from tests.artifacts.conftest import PYTHON_APP, STATIC_SITE
+from tests.artifacts.conftest import PYTHON_APP, STATIC_SITE, unique_namespace
 from tests.artifacts.events import artifact_events, is_status, statuses
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -192,3 +192,50 @@ def _eventually(check, timeout: float = 20) -> None:
     while not check():
         assert time.monotonic() < deadline, "condition never held"
         time.sleep(0.2)
+
+
+def test_crashing_deploy_fails_with_the_pod_reason_and_the_previous_revision_serves(
+        as_alice, pipeline, deploy, wait_artifact):
+    artifact = wait_artifact(deploy("crashy", STATIC_SITE)["artifact_id"])
+    response = as_alice.put(f"/api/artifacts/{artifact['id']}",
+                            {"env": {"SANDBOX_CRASH": "1"}}, format="json")
+    assert response.status_code == 202
+    failed = wait_artifact(artifact["id"], revision=2)
+    assert failed["status"] == "failed"
+    assert failed["error"]["stage"] == "deploy"
+    assert "CrashLoopBackOff" in str(failed["error"]) or "Error" in str(failed["error"]), \
+        failed["error"]
+    assert failed["serving_revision"] == 1 and failed["image_ref"] == artifact["image_ref"]
+
+    def previous_restored() -> bool:
+        live = live_deployment(pipeline, artifact)
+        labels = live["spec"]["template"]["metadata"]["labels"]
+        return labels["kubeorch.io/revision"] == "1" and live["status"].get(
+            "availableReplicas") == 1
+
+    _eventually(previous_restored)
+    record = Deployment.objects.filter(target=f"artifact:{artifact['id']}").order_by("-pk")[0]
+    assert record.status == "failed" and record.error.startswith("deploy:")
+
+
+def test_host_gives_an_ingress_and_secrets_reach_the_pod_only_by_reference(
+        as_alice, pipeline, deploy, wait_artifact):
+    namespace = unique_namespace()
+    pipeline.api.create(R.NAMESPACES, None, {"metadata": {"name": namespace}}, "pytest")
+    pipeline.api.create(R.SECRETS, namespace, {"metadata": {"name": "db"},
+                                               "stringData": {"password": "pw"}}, "pytest")
+    accepted = deploy("portal", STATIC_SITE, host="portal.example.test", namespace=namespace,
+                      secrets={"API_KEY": "k-123456789"},
+                      secret_refs=[{"env": "DB_PASSWORD", "secret": "db", "key": "password"}])
+    artifact = wait_artifact(accepted["artifact_id"])
+    assert artifact["status"] == "running", artifact["error"]
+    assert artifact["url"] == "http://portal.example.test/"
+    ingress = pipeline.api.find(R.INGRESSES, namespace, "portal")
+    assert ingress["spec"]["rules"][0]["host"] == "portal.example.test"
+    container = live_deployment(pipeline, artifact)["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"secretRef": {"name": "portal-env-r1"}}]
+    assert {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {
+        "name": "db", "key": "password"}}} in container["env"]
+    assert "k-123456789" not in str(container)
+    secret = pipeline.api.find(R.SECRETS, namespace, "portal-env-r1")
+    assert secret is not None and "API_KEY" in secret["data"]

@@ -93,3 +93,34 @@ def test_kill_9_mid_deploy_makes_the_attempt_unknown_until_reconcile(
     after = as_alice.get(f"/api/artifacts/{artifact_id}").json()
     assert after["status"] == "running" and after["serving_revision"] == 1
     assert Deployment.objects.get(pk=record.pk).status == "active"
+
+
+def test_kill_9_mid_build_fails_the_revision_and_deletes_the_job(
+        as_alice, settings, doomed_worker, deploy, wait_artifact, monkeypatch, pipeline):
+    from deployments.artifacts import build
+    from deployments.artifacts.tasks import reap
+    from deployments.models.artifacts import Artifact
+    from deployments.sandbox import resources as R
+
+    settings.KUBEORCH_ATTEMPT_LEASE_SECONDS = 3
+    monkeypatch.setattr("deployments.artifacts.actions.enqueue",
+                        lambda revision_id, delay: process_revision.apply_async(
+                            args=[revision_id], countdown=delay, queue=QUEUE))
+    artifact_id = deploy("lostbuild", STATIC_SITE)["artifact_id"]
+    found = wait_artifact(artifact_id, until=("building",), timeout=60)
+    os.kill(doomed_worker.pid, signal.SIGKILL)
+    doomed_worker.wait(timeout=10)
+
+    def failed() -> bool:
+        expire_leases()
+        reap()  # both run on beat every 15 s
+        return ArtifactRevision.objects.get(artifact_id=artifact_id, number=1).status != "building"
+
+    wait(failed, 30, "the lost build to be failed")
+    after = as_alice.get(f"/api/artifacts/{artifact_id}").json()
+    assert after["status"] == "failed", after
+    assert after["error"]["reason"] == "the worker was lost during the build"
+    record = Deployment.objects.get(target=f"artifact:{artifact_id}")
+    assert record.status == "failed"
+    job = build.job_name(Artifact.objects.get(pk=artifact_id), 1)
+    wait(lambda: pipeline.api.find(R.JOBS, found["namespace"], job) is None, 20, "Job deletion")
