@@ -124,6 +124,21 @@ def test_injected_failure_fails_the_run_with_the_reason(
     assert workflow["failure_count"] == 1
 
 
+def test_a_run_that_never_settles_times_out_naming_what_it_waited_for(
+    as_alice, engine, wait_for_run, settings
+):
+    # The health wait is a chain of check tasks: its deadline still holds (no grace expires
+    # first: the readiness probe fails for good, and the grace is longer than the timeout).
+    settings.KUBEORCH_RUN_DEGRADED_GRACE_SECONDS = 60
+    env = [{"name": "SANDBOX_NOT_READY", "value": "1"}]
+    workflow = create(
+        as_alice, [node("web", "deployment", name="web", image="nginx:1.27", env=env)], []
+    )
+    run = wait_for_run(start(as_alice, workflow["id"], {"timeout_seconds": 5}), timeout=30)
+    assert run["status"] == "failed"
+    assert run["error"].startswith("timed out after 5s waiting for web ("), run["error"]
+
+
 def test_refused_object_fails_with_the_api_server_message(as_alice, engine, wait_for_run):
     # Taking over a Deployment created by hand with another selector: the API server refuses
     # (the selector is immutable) and its words reach the run.
