@@ -127,3 +127,27 @@ def test_workflow_list_is_light_and_filterable(as_alice):
     assert [w["id"] for w in listing["results"]] == [first["id"]]
     assert "nodes" not in listing["results"][0]
     assert listing["results"][0]["node_count"] == 3
+
+
+def test_workflow_list_shows_the_last_run_in_a_constant_number_of_queries(
+        as_alice, alice):
+    from deployments.models import Run
+    from workflows.models import Workflow, WorkflowVersion
+
+    def listing_with(count: int) -> tuple[list, int]:
+        for n in range(count - Workflow.objects.count()):
+            wid = create_workflow(as_alice, name=f"w{count}-{n}")["id"]
+            version = WorkflowVersion.objects.create(
+                workflow_id=wid, number=1, name="v", nodes=[], edges=[], created_by=alice)
+            Run.objects.create(workflow_id=wid, version=version)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            results = as_alice.get("/v1/api/workflows").json()["results"]
+        return results, len(queries)
+
+    _, few_queries = listing_with(2)
+    many, many_queries = listing_with(12)
+    assert all(w["last_run"]["status"] == "queued" for w in many)
+    assert many_queries == few_queries, "one query per page, not one per workflow"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -107,6 +107,19 @@ def visible_workflows(user: Any) -> QuerySet[Workflow]:
     return scoped(Workflow.objects.all(), user).select_related("created_by").distinct()
 
 
+def with_last_run(queryset: QuerySet[Workflow]) -> QuerySet[Workflow]:
+    """The newest run's id, status and time as columns: a page of workflows is one query,
+    not one more per workflow (the LastRunField reads these when present)."""
+    from deployments.models import Run
+
+    newest = Run.objects.filter(workflow=OuterRef("pk")).order_by("-created_at", "-id")
+    return queryset.annotate(
+        last_run_id=Subquery(newest.values("pk")[:1]),
+        last_run_status=Subquery(newest.values("status")[:1]),
+        last_run_created_at=Subquery(newest.values("created_at")[:1]),
+    )
+
+
 class WorkflowViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -116,6 +129,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
             status_filter = self.request.query_params.get("status")
             if status_filter:
                 queryset = queryset.filter(status=status_filter)
+            queryset = with_last_run(queryset)
         return queryset
 
     def get_serializer_class(self) -> type:
