@@ -140,10 +140,11 @@ def check_credentials(kind: str | None, credentials: Any) -> dict[str, Any]:
 class LastRunField(serializers.Field):
     def to_representation(self, workflow: Workflow) -> dict[str, Any] | None:
         if hasattr(workflow, "last_run_id"):  # annotated by the list query (no extra query)
-            if workflow.last_run_id is None:
+            annotated: Any = workflow
+            if annotated.last_run_id is None:
                 return None
-            return {"id": workflow.last_run_id, "status": workflow.last_run_status,
-                    "created_at": workflow.last_run_created_at}
+            return {"id": annotated.last_run_id, "status": annotated.last_run_status,
+                    "created_at": annotated.last_run_created_at}
         run = workflow.runs.order_by("-created_at", "-id").first()
         if run is None:
             return None
