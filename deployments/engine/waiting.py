@@ -22,9 +22,10 @@ from django.conf import settings
 from deployments.cluster import ClusterClient, ClusterError
 from deployments.clusters import client_for
 from deployments.engine.control import Stop, checkpoint, end, fail, renew_lease
-from deployments.engine.observe import SETTLED, observe_nodes
+from deployments.engine.observe import SETTLED
 from deployments.engine.prune import prune
 from deployments.engine.recorder import RunRecorder
+from deployments.engine.snapshot import observe_nodes_listed
 from deployments.health import HealthStatus
 from deployments.models import Run, RunStatus
 from workflows.manifests import RenderedObject
@@ -152,7 +153,7 @@ def check(run: Run, record: RunRecorder, state: State, queue: str | None) -> Non
     by_node: dict[str, list[RenderedObject]] = defaultdict(list)
     for obj in _objects(state):
         by_node[obj.node_id].append(obj)
-    healths = observe_nodes(client, by_node)
+    healths = observe_nodes_listed(client, by_node)
     kinds = state["kinds"]
     for node_id, health in healths.items():
         record.node(node_id, kinds.get(node_id, ""), health.status, health.message, health.details)
