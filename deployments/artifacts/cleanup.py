@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from deployments.artifacts import build, events, source, states, workload
+from deployments.artifacts import build, events, source, states
+from deployments.artifacts.serving import for_cluster
 from deployments.cluster import ClusterError
 from deployments.clusters import client_for
 from deployments.models import Deployment
@@ -32,14 +33,15 @@ def _revision(revision_id: int) -> ArtifactRevision | None:
 
 
 def restore_previous(artifact: Artifact, revision: ArtifactRevision) -> None:
-    """Put the serving revision's template back (its ReplicaSet never scaled down)."""
+    """Put the serving revision's template back (its ReplicaSet never scaled down; on Knative,
+    its revision name re-selects the revision that kept the traffic)."""
     serving = artifact.revisions.filter(status=RevisionStatus.RUNNING).exclude(
         pk=revision.pk).first()
     client = client_for(artifact.cluster)
     if serving is not None:
-        workload.apply(client, artifact, serving)
+        for_cluster(client).apply(client, artifact, serving)
     elif artifact.status == "deleted":
-        workload.remove_all(client, artifact)
+        for_cluster(client).remove_all(client, artifact)
 
 
 def _close_record(revision: ArtifactRevision, to: str, error: str = "") -> None:
@@ -181,7 +183,8 @@ def finish_delete(artifact_id: int) -> bool:
                                      attempts__status=AttemptStatus.DEPLOYING).exists()
     if busy:
         return False
-    workload.remove_all(client_for(artifact.cluster), artifact)
+    client = client_for(artifact.cluster)
+    for_cluster(client).remove_all(client, artifact)
     _end_records(artifact)
     digests = set(artifact.revisions.values_list("source_digest", flat=True)) - {""}
     with transaction.atomic():

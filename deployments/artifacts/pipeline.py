@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from deployments.artifacts import build, source, states, workload
+from deployments.artifacts import build, serving, source, states
 from deployments.artifacts.logsink import LogSink
 from deployments.clusters import client_for
 from deployments.health.model import HealthStatus
@@ -241,32 +241,34 @@ class Pipeline:
 
     def _deploy(self, client: Any) -> None:
         self._check()
-        url = workload.url_of(self.artifact)
+        served = serving.for_cluster(client)
+        url = served.url_of(self.artifact)
         self._move(RevisionStatus.DEPLOYING, url=url)
         self._stage(Stage.DEPLOY, StageStatus.RUNNING, message=f"rolling out {self.artifact.name}")
         authority.transition_deployment(self.record.pk, phase=DeploymentPhase.ACTIVATING)
-        workload.apply(client, self.artifact, self.revision)
-        self.sink.line(Stage.DEPLOY, f"applied Deployment, Service"
-                                     f"{', Ingress' if self.artifact.host else ''} "
-                                     f"for {self.revision.image_ref}")
-        self._wait_available(client)
+        served.apply(client, self.artifact, self.revision)
+        applied = ("Knative Service" if served is serving.knative else
+                   f"Deployment, Service{', Ingress' if self.artifact.host else ''}")
+        self.sink.line(Stage.DEPLOY, f"applied {applied} for {self.revision.image_ref}")
+        self._wait_available(client, served)
         self._check()
+        url = served.url_of(self.artifact)
         self._stage(Stage.DEPLOY, StageStatus.SUCCEEDED, message=f"serving at {url}")
         authority.transition_attempt(self.record.pk, 1, AttemptStatus.READY,
                                      worker_id=self.worker_id)
         if self.revision.rollback_of:
             _mark_rolled_back(self.artifact, self.record.pk)
         authority.transition_deployment(self.record.pk, DeploymentStatus.ACTIVE)
-        self._move(RevisionStatus.RUNNING)
+        self._move(RevisionStatus.RUNNING, url=url)
 
-    def _wait_available(self, client: Any) -> None:
+    def _wait_available(self, client: Any, served: Any) -> None:
         deadline = time.monotonic() + settings.KUBEORCH_ARTIFACT_DEPLOY_TIMEOUT_SECONDS
         healthy_since: float | None = None
         degraded_since: float | None = None
         said = ""
         while True:
             self._check()
-            health = workload.rollout(client, self.artifact, self.revision.number)
+            health = served.rollout(client, self.artifact, self.revision.number)
             now = time.monotonic()
             if health.message != said:
                 said = health.message

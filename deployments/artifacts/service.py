@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from deployments.api import artifact_serializers as s
-from deployments.artifacts import actions, workload
+from deployments.artifacts import actions, serving
 from deployments.cluster import ClusterError
 from deployments.clusters import client_for
 from deployments.models.artifacts import (
@@ -116,7 +116,7 @@ def _runtime_logs(artifact: Artifact, tail: int) -> dict[str, Any]:
     client = client_for(artifact.cluster)
     pods = []
     try:
-        for pod in workload.runtime_pods(client, artifact):
+        for pod in serving.for_cluster(client).runtime_pods(client, artifact):
             name = pod["metadata"]["name"]
             text = client.pod_logs(name, artifact.namespace, container="app", tail_lines=tail)
             pods.append({"pod": name,
