@@ -3,17 +3,22 @@
 Latency = the time a subscriber receives an event - the time its emitting transaction committed
 (the timestamp is in the payload; emit() writes the Event row and publishes it on commit).
 
-The production stack: `manage.py serve` (Daphne, one process) on PostgreSQL + Redis (the
-RedisChannelLayer), in a database of its own. 100 and 1,000 subscribers per transport, over
-loopback, all on one workflow's stream: SSE `GET /v1/api/workflows/{id}/events` (raw asyncio
-sockets, chunked HTTP/1.1) and WebSocket `/ws/workflows/{id}/` (a minimal asyncio client). The
-subscribers run in a child process (asyncio); this process emits EVENTS events through the ORM,
-INTERVAL apart, each in its own `transaction.atomic()`.
+The production stack: `manage.py serve --workers N` (N Daphne processes on one port, N = CPUs
+unless KUBEORCH_WEB_WORKERS says otherwise) on PostgreSQL + Redis (the RedisChannelLayer), in a
+database of its own. 100 and 1,000 subscribers per transport, over loopback, all on one
+workflow's stream: SSE `GET /v1/api/workflows/{id}/events` (raw asyncio sockets, chunked
+HTTP/1.1) and WebSocket `/ws/workflows/{id}/` (a minimal asyncio client). The subscribers run in
+BENCH_EVENTS_CLIENTS child processes (asyncio, default 2); this process emits EVENTS events
+through the ORM, INTERVAL apart, each in its own `transaction.atomic()`. All clocks are this
+machine's.
 
 Every subscriber must receive every event exactly once, in id order: delivered %, duplicates and
-out-of-order counts are printed with p50/p99/max. Needs DATABASE_URL and REDIS_URL:
+out-of-order counts are printed with p50/p99/max. So that the figures say where the time goes
+(the machine is shared: latency depends on what else runs), each line also prints the CPU time
+the server processes and the subscriber processes spent per event, and how late the subscribers'
+event loops ran. Needs DATABASE_URL and REDIS_URL:
 
-    scripts/with-services .venv/bin/python bench/events.py
+    scripts/with-services .venv/bin/python -m bench.events
 """
 
 import asyncio
@@ -54,6 +59,9 @@ if os.environ.get("BENCH_EVENTS_SCENARIOS"):  # e.g. "websocket:1000,sse:100"
         )
     ]
 EVENTS = int(os.environ.get("BENCH_EVENTS_COUNT", 50))
+# Subscriber processes per scenario: one asyncio process parsing 10,000 frames a second would
+# stamp late what it reads late (its loop lag is printed), so the subscribers are spread.
+CLIENTS = int(os.environ.get("BENCH_EVENTS_CLIENTS", 2))
 INTERVAL = float(os.environ.get("BENCH_EVENTS_INTERVAL", 0.1))  # seconds between two emits
 CONNECT_PARALLEL = 50  # connection attempts in flight (Daphne's listen backlog is 50)
 CONNECT_TIMEOUT = 60.0  # for all subscribers of a scenario
@@ -212,6 +220,18 @@ async def subscribe_all(
         await asyncio.sleep(0.05)
     connect_seconds = time.monotonic() - started
     pipe.send(("ready", sum(s.connected for s in subscribers), connect_seconds))
+    # The client's own cost while events flow: its CPU time, and how late its event loop runs
+    # (a 10 ms sleep that wakes late means received events were stamped late by as much).
+    cpu_started = time.process_time()
+    lags: list[float] = []
+
+    async def probe() -> None:
+        while not stop.is_set():
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            lags.append((time.monotonic() - before - 0.01) * 1000)
+
+    prober = asyncio.ensure_future(probe())
     await loop.run_in_executor(None, pipe.recv)  # "drain": the last event was emitted
     deadline = time.monotonic() + DRAIN_TIMEOUT
     while time.monotonic() < deadline:
@@ -219,14 +239,15 @@ async def subscribe_all(
             break
         await asyncio.sleep(0.05)
     stop.set()
-    for task in tasks:
+    cpu = time.process_time() - cpu_started
+    for task in [*tasks, prober]:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*tasks, prober, return_exceptions=True)
     errors: dict[str, int] = {}
     for sub in subscribers:
         if sub.error:
             errors[sub.error] = errors.get(sub.error, 0) + 1
-    pipe.send(("results", [s.received for s in subscribers], errors))
+    pipe.send(("results", [s.received for s in subscribers], errors, cpu, sorted(lags)))
 
 
 def subscriber_process(
@@ -251,6 +272,10 @@ class Result:
     out_of_order: int
     latencies_ms: list[float]
     errors: dict[str, int]
+    seconds: float  # from the first emit to the last subscriber's results
+    server_cpu: float  # CPU seconds the server used meanwhile
+    client_cpu: float  # and the subscriber processes
+    client_lag_p99_ms: float  # how late the subscribers' event loops ran (p99)
 
 
 def emit_events(team_id: int, topic: str) -> None:
@@ -268,33 +293,72 @@ def emit_events(team_id: int, topic: str) -> None:
         time.sleep(max(0.0, next_at - time.monotonic()))
 
 
+def server_cpu_seconds(server: Any) -> float:
+    """CPU time (user + system) of the server's process group so far (all its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == server.pid:  # field 5 (pgrp): `serve` started its own session
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def run_scenario(
     transport: str, count: int, port: int, workflow: Any, token: str, server: Any
 ) -> Result:
     from workflows.workflow_events import workflow_topic
 
     context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    child = context.Process(
-        target=subscriber_process, args=(transport, count, port, workflow.pk, token, theirs),
-        daemon=True,
-    )
-    child.start()
+    shares = [count // CLIENTS + (i < count % CLIENTS) for i in range(CLIENTS)]
+    pipes, children = [], []
+    for share in shares:
+        ours, theirs = context.Pipe()
+        child = context.Process(
+            target=subscriber_process, args=(transport, share, port, workflow.pk, token, theirs),
+            daemon=True,
+        )
+        child.start()
+        pipes.append(ours)
+        children.append(child)
+    received: list[list[tuple[int, int, float]]] = []
+    errors: dict[str, int] = {}
+    connected = 0
+    connect_seconds = client_cpu = server_cpu = 0.0
+    lags: list[float] = []
     try:
-        if not ours.poll(CONNECT_TIMEOUT + 30):
-            raise TimeoutError("the subscribers never reported")
-        _, connected, connect_seconds = ours.recv()
+        for ours in pipes:
+            if not ours.poll(CONNECT_TIMEOUT + 30):
+                raise TimeoutError("the subscribers never reported")
+            _, ready, seconds = ours.recv()
+            connected += ready
+            connect_seconds = max(connect_seconds, seconds)
+        server_cpu = -server_cpu_seconds(server)
+        emitting = time.monotonic()
         if connected:
             emit_events(workflow.team_id, workflow_topic(workflow.pk))
-        ours.send("drain")
-        if not ours.poll(DRAIN_TIMEOUT + 30):
-            raise TimeoutError("the subscribers never sent their results")
-        _, received, errors = ours.recv()
+        for ours in pipes:
+            ours.send("drain")
+        for ours in pipes:
+            if not ours.poll(DRAIN_TIMEOUT + 30):
+                raise TimeoutError("the subscribers never sent their results")
+            _, theirs_received, theirs_errors, cpu, theirs_lags = ours.recv()
+            received += theirs_received
+            for error, n in theirs_errors.items():
+                errors[error] = errors.get(error, 0) + n
+            client_cpu += cpu
+            lags += theirs_lags
+        server_cpu += server_cpu_seconds(server)
+        window = time.monotonic() - emitting
     finally:
-        child.join(timeout=10)
-        if child.is_alive():
-            child.kill()
-            child.join()
+        for child in children:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+                child.join()
     latencies: list[float] = []
     delivered = duplicates = out_of_order = 0
     for events in received:
@@ -308,12 +372,15 @@ def run_scenario(
     if server.poll() is not None:
         errors[f"the server exited ({server.returncode})"] = 1
     return Result(transport, count, connected, connect_seconds, delivered, duplicates,
-                  out_of_order, latencies, errors)
+                  out_of_order, latencies, errors, window, server_cpu, client_cpu,
+                  percentile(sorted(lags), 0.99))
 
 
 def report(results: list[Result]) -> None:
-    print(f"event delivery: {EVENTS} events {INTERVAL * 1000:.0f} ms apart, one Daphne process, "
-          "PostgreSQL + Redis channel layer (goal: p99 <= 100 ms at 1,000)")
+    workers = int(os.environ.get("KUBEORCH_WEB_WORKERS", 1))
+    print(f"event delivery: {EVENTS} events {INTERVAL * 1000:.0f} ms apart, {workers} Daphne "
+          f"process(es), {CLIENTS} subscriber processes, PostgreSQL + Redis channel layer "
+          "(goal: p99 <= 100 ms at 1,000)")
     print(f"  {'transport':<10} {'subs':>5} {'connected':>9} {'events':>6} {'delivered':>9} "
           f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}  notes")
     for r in results:
@@ -321,7 +388,10 @@ def report(results: list[Result]) -> None:
         share = 100 * r.delivered / expected if expected else 0.0
         p50, p99 = percentile(r.latencies_ms, 0.50), percentile(r.latencies_ms, 0.99)
         worst = r.latencies_ms[-1] if r.latencies_ms else float("nan")
-        notes = [f"connect {r.connect_seconds:.1f} s"]
+        notes = [f"connect {r.connect_seconds:.1f} s",
+                 f"cpu per event: server {r.server_cpu / EVENTS * 1000:.0f} ms, clients "
+                 f"{r.client_cpu / EVENTS * 1000:.0f} ms (client loop lag p99 "
+                 f"{r.client_lag_p99_ms:.0f} ms)"]
         if r.duplicates:
             notes.append(f"{r.duplicates} duplicates")
         if r.out_of_order:
@@ -332,6 +402,9 @@ def report(results: list[Result]) -> None:
 
 
 def main() -> None:
+    # Production runs a Daphne process per CPU (`serve --workers`); KUBEORCH_WEB_WORKERS=1
+    # measures a single one.
+    os.environ.setdefault("KUBEORCH_WEB_WORKERS", str(os.cpu_count() or 1))
     stack: Stack = prepare("events", redis_db=1)
     raise_fd_limit(16384)  # Daphne inherits it: 1,000 sockets + database connections
     results: list[Result] = []

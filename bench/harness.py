@@ -241,6 +241,14 @@ def serve(stack: Stack, port: int, timeout: float = 60) -> subprocess.Popen:
     )
     try:
         wait_for_port(port, timeout, process)
+        # With KUBEORCH_WEB_WORKERS=N the first worker up takes every connection until the
+        # others listen too: wait for all N.
+        workers = int(os.environ.get("KUBEORCH_WEB_WORKERS", 1))
+        deadline = time.monotonic() + timeout
+        while stack.log_tail("serve", 200).count("Listening on") < workers:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{workers} workers never listened")
+            time.sleep(0.2)
     except Exception:
         print(stack.log_tail("serve"), file=sys.stderr)
         raise

@@ -38,11 +38,12 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
-        if not await self._can_see(user, workflow_id):
+        resume_point = await self._authorize_and_resume(user, workflow_id)
+        if resume_point is None:
             await self.close(code=4404)
             return
         self.topic = workflow_topic(workflow_id)
-        self.last_id = await self._resume_point()
+        self.last_id = resume_point
         self.subscription = await subscribe([topic_group(self.topic)])
         joined = time.monotonic()
         await self.accept()
@@ -93,14 +94,15 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     @database_sync_to_async
-    def _resume_point(self) -> int:
+    def _authorize_and_resume(self, user: Any, workflow_id: int) -> int | None:
+        """Where the stream starts, or None if the user cannot see the workflow. One trip to
+        the sync thread (each opens a database connection): connects queue there, and Daphne
+        drops a handshake that takes over 5 s."""
+        if not Workflow.objects.filter(pk=workflow_id, team__memberships__user=user).exists():
+            return None
         query = parse_qs(self.scope.get("query_string", b"").decode())
         raw = (query.get("after") or [""])[0]
         if raw.isdigit():
             return int(raw)
         # Without a resume point a client starts from now, as an SSE client without Last-Event-ID.
         return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-    @database_sync_to_async
-    def _can_see(self, user: Any, workflow_id: int) -> bool:
-        return Workflow.objects.filter(pk=workflow_id, team__memberships__user=user).exists()
