@@ -63,7 +63,7 @@ EVENTS = int(os.environ.get("BENCH_EVENTS_COUNT", 50))
 # stamp late what it reads late (its loop lag is printed), so the subscribers are spread.
 CLIENTS = int(os.environ.get("BENCH_EVENTS_CLIENTS", 2))
 INTERVAL = float(os.environ.get("BENCH_EVENTS_INTERVAL", 0.1))  # seconds between two emits
-CONNECT_PARALLEL = 50  # connection attempts in flight (Daphne's listen backlog is 50)
+CONNECT_PARALLEL = 50  # connection attempts in flight, over all subscriber processes
 CONNECT_TIMEOUT = 60.0  # for all subscribers of a scenario
 DRAIN_TIMEOUT = 10.0  # after the last emit, for the stragglers
 EVENT_TYPE = "bench.ping"
@@ -189,7 +189,7 @@ async def subscribe_all(
     loop = asyncio.get_running_loop()
     subscribers = [Subscriber() for _ in range(count)]
     stop = asyncio.Event()
-    gate = asyncio.Semaphore(CONNECT_PARALLEL)
+    gate = asyncio.Semaphore(max(1, CONNECT_PARALLEL // CLIENTS))
     connect = sse_subscriber if transport == "sse" else ws_subscriber
     writers: list[asyncio.StreamWriter] = []
 

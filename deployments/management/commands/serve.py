@@ -150,5 +150,9 @@ class Command(BaseCommand):
             application=application,
             endpoints=endpoints,
             websocket_timeout=86400,
+            # Daphne drops a WebSocket whose handshake (our connect(): token, authorization,
+            # resume point, each a database trip) is not done in 5 s; after a restart 1,000
+            # browsers reconnect at once and queue there. Same limit as the connect timeout.
+            websocket_handshake_timeout=20,
             http_timeout=None,
         ).run()
