@@ -1,9 +1,7 @@
 """`/api/artifacts`: thin views. They scope to the user's teams (404 outside), validate, and
 hand every change to deployments.artifacts.actions (or .service for reads)."""
 
-from typing import Any
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -22,12 +20,8 @@ NOT_FOUND = OpenApiResponse(description="not found (or not in your teams)")
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 
 
-def visible_artifacts(user: Any) -> QuerySet[Artifact]:
-    return service.visible_artifacts(user)
-
-
 def _artifact(request: Request, pk: int) -> Artifact:
-    return get_object_or_404(visible_artifacts(request.user), pk=pk)
+    return get_object_or_404(service.visible_artifacts(request.user), pk=pk)
 
 
 def _accepted(revision: ArtifactRevision) -> Response:

@@ -4,7 +4,6 @@ its audit row to `deployments.credentials`."""
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -14,17 +13,11 @@ from rest_framework.views import APIView
 
 from deployments import credentials
 from deployments.api.record_views import visible_deployments
-from deployments.models.artifacts import Artifact, ArtifactStatus
+from deployments.artifacts import service
 from workflows.credentials import Client
-from workflows.permissions import visible_teams
 
 NOT_FOUND = OpenApiResponse(description="not found (or not in your teams)")
 NO_CREDENTIALS = OpenApiResponse(description="no_credentials: the target holds none")
-
-
-def visible_artifacts(user: Any) -> QuerySet[Artifact]:
-    return (Artifact.objects.filter(team_id__in=visible_teams(user).values("pk"))
-            .exclude(status=ArtifactStatus.DELETED))
 
 
 def client_of(request: Request) -> Client:
@@ -84,7 +77,7 @@ class ArtifactCredentialsView(APIView):
                            "environment protection); every read is audited",
                    responses={200: CredentialsSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
-        artifact = get_object_or_404(visible_artifacts(request.user), pk=pk)
+        artifact = get_object_or_404(service.visible_artifacts(request.user), pk=pk)
         return _no_store(credentials.artifact_credentials(
             request.user, artifact, client_of(request)))
 
