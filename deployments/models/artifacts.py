@@ -174,10 +174,10 @@ class ArtifactRevision(models.Model):
     not_before = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # The worker's lease while it fetches, builds and pushes (the deploy stage is leased by the
-    # deployment record's attempt); a beat task fails revisions whose lease expired.
+    # A pending revision's wake-up lease: renewed each time it is re-enqueued to wait (debounce,
+    # deploy lock); the reaper re-sends the wake-up when it expired. Once in the pipeline, the
+    # worker's lease is the deployment record's attempt.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    worker_id = models.CharField(max_length=200, blank=True, default="")
     cancel_requested = models.BooleanField(default=False)
     deployment_record = models.ForeignKey(
         "deployments.Deployment", on_delete=models.SET_NULL, null=True, blank=True,
