@@ -3,57 +3,28 @@ refused without force, and reconcile settles it from the cluster (and the artifa
 
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings as django_settings
 
 from deployments.artifacts.tasks import process_revision
 from deployments.models import Deployment
 from deployments.models.artifacts import ArtifactRevision
 from deployments.records.leases import expire_leases
 from tests.artifacts.conftest import STATIC_SITE
+from tests.worker_process import celery_worker_process, wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUEUE = "artifact-worker-lost-test"
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
 def doomed_worker(pipeline, settings, tmp_path):
     """A real `celery worker` process on its own queue, with a 3 s attempt lease and a settle
     window long enough that it is killed while deploying."""
-    pipeline.write_kubeconfig(tmp_path / "sandbox.kubeconfig")
-    db = django_settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "KUBEORCH_DATA_DIR": str(tmp_path),
-        "KUBEORCH_ARTIFACT_STORE": str(settings.KUBEORCH_ARTIFACT_STORE),
-        "KUBEORCH_ATTEMPT_LEASE_SECONDS": "3",
-        "KUBEORCH_ARTIFACT_SETTLE_SECONDS": "600",
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
-    }
-    env.pop("KUBEORCH_TEST_DB_NAME", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kubeorch", "worker", "--pool", "threads",
-         "--concurrency", "2", "-Q", QUEUE, "--loglevel", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "worker.log").open("w"))
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait(timeout=10)
-
-
-def wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+    env = {"KUBEORCH_ARTIFACT_STORE": str(settings.KUBEORCH_ARTIFACT_STORE),
+           "KUBEORCH_ATTEMPT_LEASE_SECONDS": "3", "KUBEORCH_ARTIFACT_SETTLE_SECONDS": "600"}
+    with celery_worker_process(QUEUE, pipeline, tmp_path, env) as process:
+        yield process
 
 
 def test_kill_9_mid_deploy_makes_the_attempt_unknown_until_reconcile(

@@ -3,81 +3,28 @@ running, and a re-run converges with no duplicate objects."""
 
 import os
 import signal
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 
 from deployments.cluster import ConnectionSpec, connect
 from deployments.models import Run
 from deployments.tasks import execute_run, reap_lost_runs
 from tests.graphs import edge, node
+from tests.worker_process import celery_worker_process, wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 QUEUE = "worker-lost-test"
-
-
-def database_url() -> str:
-    db = django_settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
 def doomed_worker(on_sandbox, tmp_path):
     """A real `celery worker` process on its own queue, with a 3 s lease and a run that stays
     `running` (a minute-long settle window)."""
-    on_sandbox.write_kubeconfig(tmp_path / "sandbox.kubeconfig")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "KUBEORCH_DATA_DIR": str(tmp_path),
-        "KUBEORCH_RUN_LEASE_SECONDS": "3",
-        "KUBEORCH_RUN_SETTLE_SECONDS": "60",
-        "KUBEORCH_RUN_POLL_SECONDS": "0.2",
-        # Like any production worker it shares the web process's keys.
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "FIELD_ENCRYPTION_KEY": django_settings.FIELD_ENCRYPTION_KEY,
-    }
-    env.pop("KUBEORCH_TEST_DB_NAME", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kubeorch",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "2",
-            "-Q",
-            QUEUE,
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "worker.log").open("w"),
-    )
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait(timeout=10)
-
-
-def wait(predicate, timeout: float, what: str) -> float:
-    start = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - start < timeout, f"timed out waiting for {what}"
-        time.sleep(0.2)
-    return time.monotonic() - start
+    env = {"KUBEORCH_RUN_LEASE_SECONDS": "3", "KUBEORCH_RUN_SETTLE_SECONDS": "60",
+           "KUBEORCH_RUN_POLL_SECONDS": "0.2"}
+    with celery_worker_process(QUEUE, on_sandbox, tmp_path, env) as process:
+        yield process
 
 
 def test_kill_9_mid_run_fails_the_run_and_a_rerun_converges(
