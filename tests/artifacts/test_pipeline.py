@@ -197,7 +197,11 @@ def _eventually(check, timeout: float = 20) -> None:
 
 
 def test_crashing_deploy_fails_with_the_pod_reason_and_the_previous_revision_serves(
-        as_alice, pipeline, deploy, wait_artifact):
+        as_alice, pipeline, deploy, wait_artifact, settings):
+    # A crashing container looks Ready until its first crash, and a loaded shared sandbox ticks
+    # slowly enough for that to outlast the fixture's 0.5 s settle window (it did once in CI):
+    # the settle window must be longer than a crash takes to show, as it is in production.
+    settings.KUBEORCH_ARTIFACT_SETTLE_SECONDS = 3
     artifact = wait_artifact(deploy("crashy", STATIC_SITE)["artifact_id"])
     response = as_alice.put(f"/api/artifacts/{artifact['id']}",
                             {"env": {"SANDBOX_CRASH": "1"}}, format="json")
