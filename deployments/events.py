@@ -7,10 +7,9 @@ table; the channel layer is only a wake-up signal and is allowed to lose message
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from deployments import publisher
 from deployments.fanout import wake_message
 from deployments.models import Event
 
@@ -33,14 +32,11 @@ def emit(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
 
 def _write_and_publish(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
     event = Event.objects.create(team_id=team_id, topic=topic, type=type, payload=payload)
-    layer = get_channel_layer()
-    if layer is None:
-        return
     try:
         # One message per group and per process that follows it (deployments.fanout), not per
         # subscriber; the group in the message tells the process whom to wake.
-        for group in (topic_group(topic), team_group(team_id)):
-            async_to_sync(layer.group_send)(group, wake_message(event.pk, topic, group))
+        publisher.group_send((group, wake_message(event.pk, topic, group))
+                             for group in (topic_group(topic), team_group(team_id)))
     except Exception:  # the table is the source of truth; subscribers catch up by id
         log.warning("could not publish event %s on the channel layer", event.pk, exc_info=True)
 
