@@ -5,6 +5,7 @@ table; the channel layer is only a wake-up signal and is allowed to lose message
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -27,18 +28,35 @@ def team_group(team_id: int) -> str:
 def emit(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
     """Record and publish an event once the surrounding transaction commits (never if it rolls
     back, so no client ever sees a change that did not happen)."""
-    transaction.on_commit(lambda: _write_and_publish(team_id, topic, type, payload))
+    emit_many(team_id, [(topic, type, payload)])
 
 
-def _write_and_publish(team_id: int, topic: str, type: str, payload: dict[str, Any]) -> None:
-    event = Event.objects.create(team_id=team_id, topic=topic, type=type, payload=payload)
+def emit_many(team_id: int, events: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+    """Several (topic, type, payload) events of one change, in this order: written in one
+    INSERT and announced with one wake-up per group (the highest id; subscribers read every
+    event after their cursor from the table, so they get all of them)."""
+    batch = list(events)
+    if batch:
+        transaction.on_commit(lambda: _write_and_publish(team_id, batch))
+
+
+def _write_and_publish(team_id: int, batch: list[tuple[str, str, dict[str, Any]]]) -> None:
+    written = Event.objects.bulk_create(
+        Event(team_id=team_id, topic=topic, type=type, payload=payload)
+        for topic, type, payload in batch
+    )
+    # One message per group and per process that follows it (deployments.fanout), not per
+    # subscriber; the group in the message tells the process whom to wake.
+    wake: dict[str, tuple[int, str]] = {}
+    for event in written:
+        for group in (topic_group(event.topic), team_group(team_id)):
+            wake[group] = (event.pk, event.topic)
     try:
-        # One message per group and per process that follows it (deployments.fanout), not per
-        # subscriber; the group in the message tells the process whom to wake.
-        publisher.group_send((group, wake_message(event.pk, topic, group))
-                             for group in (topic_group(topic), team_group(team_id)))
+        publisher.group_send((group, wake_message(event_id, topic, group))
+                             for group, (event_id, topic) in wake.items())
     except Exception:  # the table is the source of truth; subscribers catch up by id
-        log.warning("could not publish event %s on the channel layer", event.pk, exc_info=True)
+        log.warning("could not publish events %s on the channel layer",
+                    [event.pk for event in written], exc_info=True)
 
 
 def serialize(event: Event) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from deployments.events import emit
+from deployments.events import emit, emit_many
 from deployments.models import Run
 from workflows.workflow_events import workflow_topic
 
@@ -25,19 +25,9 @@ def run_status_changed(run: Run) -> None:
     _emit(run, "run.status_changed", payload)
 
 
-def node_status_changed(
-    run: Run, node_id: str, health: str, message: str, details: dict[str, Any]
-) -> None:
-    _emit(
-        run,
-        "node.status_changed",
-        {"node_id": node_id, "health": health, "message": message, "details": details},
-    )
-
-
-def run_log(run: Run, seq: int, ts: str, level: str, node_id: str, message: str) -> None:
-    _emit(
-        run,
-        "run.log",
-        {"seq": seq, "ts": ts, "level": level, "node_id": node_id, "message": message},
-    )
+def emit_recorded(run: Run, events: list[tuple[str, dict[str, Any]]]) -> None:
+    """`run.log` and `node.status_changed` events (type, payload) the recorder wrote together,
+    in their order."""
+    topic = workflow_topic(run.workflow_id)
+    emit_many(run.workflow.team_id,
+              [(topic, type, {"run_id": run.pk, **payload}) for type, payload in events])

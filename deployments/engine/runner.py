@@ -17,7 +17,7 @@ from deployments.cluster import ClusterClient, ClusterError
 from deployments.clusters import client_for
 from deployments.engine import waiting
 from deployments.engine.control import Stop, checkpoint, end, fail, lease_seconds, renew_lease
-from deployments.engine.recorder import RunRecorder
+from deployments.engine.recorder import Entry, Log, Node, RunRecorder
 from deployments.engine.waiting import SettleTracker
 from deployments.health import HealthStatus
 from deployments.models import Run, RunStatus
@@ -113,8 +113,10 @@ class Execution:
         )
         objects = self.render()
         client = self.connect()
-        for node_id, kind in self.kinds.items():
-            self.record.node(node_id, kind, HealthStatus.UNKNOWN, "waiting to be applied")
+        self.record.write(
+            Node(node_id, kind, HealthStatus.UNKNOWN, "waiting to be applied")
+            for node_id, kind in self.kinds.items()
+        )
         self.apply(client, objects)
         namespaces = {o.namespace for o in objects} | {self.workflow.namespace}
         state = waiting.new_state(
@@ -160,20 +162,25 @@ class Execution:
         self.record.log(f"wave {index + 1}: applying {len(wave)} object(s)")
         results = client.apply_many([o.manifest for o in wave], concurrency=8, return_errors=True)
         failures = []
+        entries: list[Entry] = []
         for obj, result in zip(wave, results, strict=True):
             what = f"{obj.k8s_kind} {obj.namespace}/{obj.name}"
             if isinstance(result, ClusterError):
                 failures.append(f"{what}: {result.message}")
-                self.record.node(
-                    obj.node_id, obj.kind, HealthStatus.DEGRADED, f"apply failed: {result.message}"
-                )
-                self.record.log(f"{what}: {result.message}", level="error", node_id=obj.node_id)
+                entries += [
+                    Node(obj.node_id, obj.kind, HealthStatus.DEGRADED,
+                         f"apply failed: {result.message}"),
+                    Log(f"{what}: {result.message}", level="error", node_id=obj.node_id),
+                ]
                 continue
             verb = (
                 "created" if result.created else ("configured" if result.changed else "unchanged")
             )
-            self.record.log(f"{what} {verb}", node_id=obj.node_id)
-            self.record.node(obj.node_id, obj.kind, HealthStatus.PROGRESSING, f"applied ({verb})")
+            entries += [
+                Log(f"{what} {verb}", node_id=obj.node_id),
+                Node(obj.node_id, obj.kind, HealthStatus.PROGRESSING, f"applied ({verb})"),
+            ]
+        self.record.write(entries)
         if failures:
             self.fail("apply failed: " + "; ".join(failures))
 

@@ -24,7 +24,7 @@ from deployments.clusters import client_for
 from deployments.engine.control import Stop, checkpoint, end, fail, renew_lease
 from deployments.engine.observe import SETTLED
 from deployments.engine.prune import prune
-from deployments.engine.recorder import RunRecorder
+from deployments.engine.recorder import Node, RunRecorder
 from deployments.engine.snapshot import observe_nodes_listed
 from deployments.health import HealthStatus
 from deployments.models import Run, RunStatus
@@ -155,8 +155,10 @@ def check(run: Run, record: RunRecorder, state: State, queue: str | None) -> Non
         by_node[obj.node_id].append(obj)
     healths = observe_nodes_listed(client, by_node)
     kinds = state["kinds"]
-    for node_id, health in healths.items():
-        record.node(node_id, kinds.get(node_id, ""), health.status, health.message, health.details)
+    record.write(
+        Node(node_id, kinds.get(node_id, ""), health.status, health.message, health.details)
+        for node_id, health in healths.items()
+    )
     tracker = SettleTracker.load(
         state["tracker"],
         grace=_timing("KUBEORCH_RUN_DEGRADED_GRACE_SECONDS", 30),
