@@ -193,6 +193,8 @@ KUBEORCH_RUN_DEGRADED_GRACE_SECONDS = float(
     os.environ.get("KUBEORCH_RUN_DEGRADED_GRACE_SECONDS", 30)
 )
 KUBEORCH_RUN_POLL_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_SECONDS", 1.0))
+# Checks back off to this while nothing changes; it bounds how late a change or a cancel is seen.
+KUBEORCH_RUN_POLL_MAX_SECONDS = float(os.environ.get("KUBEORCH_RUN_POLL_MAX_SECONDS", 2.0))
 # How long every node must stay healthy before a run completes (a crashing app is briefly Ready).
 KUBEORCH_RUN_SETTLE_SECONDS = float(os.environ.get("KUBEORCH_RUN_SETTLE_SECONDS", 5))
 

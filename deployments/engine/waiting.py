@@ -2,9 +2,11 @@
 
 After the apply, a run is judged by short checks: each one re-reads the run, renews its lease,
 looks at every node once, records what changed, and either finishes the run (prune, then
-complete; or fail) or schedules the next check `KUBEORCH_RUN_POLL_SECONDS` later as a Celery
-task on the same queue. Between checks the worker runs other work (other runs' applies), so
-runs that wait for pods no longer queue the runs behind them.
+complete; or fail) or schedules the next check as a Celery task on the same queue:
+`KUBEORCH_RUN_POLL_SECONDS` after a change, backing off to `KUBEORCH_RUN_POLL_MAX_SECONDS` while
+nothing changes, and never later than the next moment a verdict is due. Between checks the
+worker runs other work (other runs' applies), so runs that wait for pods no longer queue the runs
+behind them.
 
 The rules are those of a blocking wait: the settle window and the degraded grace (SettleTracker,
 its clocks carried from check to check), the run's timeout, cancellation at every check, and the
@@ -88,6 +90,16 @@ class SettleTracker:
         ]
         return failed or None
 
+    def next_decision(self, now: float) -> float | None:
+        """When a verdict could next change with nothing else changing: a settled node becomes
+        stable, or a degraded one runs out of grace."""
+        times = [
+            since + (max(self.settle, self.grace) if n in self.ever_degraded else self.settle)
+            for n, since in self.settled_since.items()
+        ] + [since + self.grace for since in self.degraded_since.values()]
+        future = [t for t in times if t > now]
+        return min(future) if future else None
+
     def _stable(self, node_id: str, now: float) -> bool:
         since = self.settled_since.get(node_id)
         # A node that went degraded during this run must prove itself for the whole grace
@@ -155,7 +167,7 @@ def check(run: Run, record: RunRecorder, state: State, queue: str | None) -> Non
         by_node[obj.node_id].append(obj)
     healths = observe_nodes_listed(client, by_node)
     kinds = state["kinds"]
-    record.write(
+    changed = record.write(
         Node(node_id, kinds.get(node_id, ""), health.status, health.message, health.details)
         for node_id, health in healths.items()
     )
@@ -183,13 +195,27 @@ def check(run: Run, record: RunRecorder, state: State, queue: str | None) -> Non
             f"timed out after {state['timeout']:.0f}s waiting for " + "; ".join(waiting),
         )
     state["tracker"] = tracker.dump()
-    schedule(run.pk, state, queue)
+    state["quiet"] = 0 if changed else state.get("quiet", 0) + 1
+    due = min(t for t in (tracker.next_decision(now), state["deadline"]) if t is not None)
+    schedule(run.pk, state, queue, delay=next_delay(state["quiet"], due - now))
 
 
-def schedule(run_id: int, state: State, queue: str | None) -> None:
+def next_delay(quiet: int, until_due: float) -> float:
+    """The poll interval after a change, doubling with each quiet check up to the maximum, but
+    never past the next moment a verdict is due (settle window, grace, deadline): backing off
+    delays noticing a change, never a decision. Runs waiting on slow pods cost a check every
+    few seconds instead of five a second."""
+    poll = _timing("KUBEORCH_RUN_POLL_SECONDS", 1.0)
+    longest = max(poll, _timing("KUBEORCH_RUN_POLL_MAX_SECONDS", 2.0))
+    backoff = min(poll * 2 ** min(quiet, 16), longest)
+    return max(poll, min(backoff, until_due))
+
+
+def schedule(run_id: int, state: State, queue: str | None, delay: float | None = None) -> None:
     from deployments.tasks import watch_run
 
-    options: dict[str, Any] = {"countdown": _timing("KUBEORCH_RUN_POLL_SECONDS", 1.0)}
+    countdown = _timing("KUBEORCH_RUN_POLL_SECONDS", 1.0) if delay is None else delay
+    options: dict[str, Any] = {"countdown": countdown}
     if queue:
         options["queue"] = queue  # the worker that took the run (tests pin runs to a queue)
     watch_run.apply_async(args=[run_id, state], **options)

@@ -29,10 +29,12 @@ class SandboxCluster:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, pod_start_delay: float = 0.3,
                  token: str | None = None, *, progress_deadline_scale: float = 0.01,
-                 tick_seconds: float = 0.05, bookmark_interval: float = 1.0,
+                 tick_seconds: float = 0.05, bookmark_interval: float = 5.0,
                  log_interval: float = 1.0, knative: bool = False) -> None:
         self.host, self.port = host, port
         self.token = token or secrets.token_urlsafe(32)
+        # A real API server bookmarks about once a minute; every second per watch cost the
+        # sandbox a thousand wake-ups a second once workers watched every kind per namespace.
         self.bookmark_interval = bookmark_interval
         self.store = Store()
         self.api = Api(self.store)

@@ -57,7 +57,9 @@ class Store:
         self._history: deque[WatchEvent] = deque()
         self._history_limit = history_limit
         self._oldest_replayable = 1
-        self._watchers: set[Watcher] = set()
+        # Open watches by resource type: an event is matched against its type's watches only
+        # (one watch per kind and namespace from every worker makes thousands of them).
+        self._watchers: dict[Key, set[Watcher]] = {}
         self.changed = threading.Event()
 
     # -- reads ---------------------------------------------------------------------------
@@ -89,7 +91,7 @@ class Store:
         self._history.append(event)
         if len(self._history) > self._history_limit:
             self._oldest_replayable = self._history.popleft().rv
-        for watcher in list(self._watchers):
+        for watcher in list(self._watchers.get(rt.key, ())):
             if watcher.wants(event):
                 watcher.queue.put(event)
         self.changed.set()
@@ -147,7 +149,7 @@ class Store:
                            for o in self._iter(rt, namespace) if predicate(o)]
             else:
                 initial = self._replay(watcher, since)
-            self._watchers.add(watcher)
+            self._watchers.setdefault(rt.key, set()).add(watcher)
             return watcher, initial
 
     def _replay(self, watcher: Watcher, since: str) -> EventList:
@@ -161,12 +163,13 @@ class Store:
 
     def close_watch(self, watcher: Watcher) -> None:
         with self.lock:
-            self._watchers.discard(watcher)
+            self._watchers.get(watcher.key, set()).discard(watcher)
 
     def close_all_watches(self) -> None:
         with self.lock:
-            for watcher in list(self._watchers):
-                watcher.close()
+            for watchers in self._watchers.values():
+                for watcher in list(watchers):
+                    watcher.close()
 
     def compact(self) -> None:
         with self.lock:
