@@ -23,6 +23,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
+import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
@@ -130,6 +131,7 @@ def measure(stack: Stack) -> None:
         time.sleep(0.5)
     wall = time.monotonic() - queued_at
     report(runs, wall, enqueue_seconds)
+    report_worker_time(stack, wall)
 
 
 def report(runs: list[Any], wall: float, enqueue_seconds: float) -> None:
@@ -166,6 +168,24 @@ def report(runs: list[Any], wall: float, enqueue_seconds: float) -> None:
              "bounds" if unstarted else ""))
     print(f"  pickup by an idle worker (the first {WORKERS} runs' queue wait): "
           + ", ".join(f"{w:.0f} ms" for w in first_waits))
+
+
+TASK_DONE = re.compile(r"Task (\S+)\[[^\]]+\] (?:succeeded|raised|failed)[^0-9]* in ([0-9.]+)s")
+
+
+def report_worker_time(stack: Stack, wall: float) -> None:
+    """Where the workers' time went, from their own logs ("Task ... succeeded in 0.12s")."""
+    spent: dict[str, list[float]] = {}
+    for n in range(WORKERS):
+        log = (stack.data_dir / f"worker{n}.log").read_text(errors="replace")
+        for name, seconds in TASK_DONE.findall(log):
+            spent.setdefault(name, []).append(float(seconds))
+    busy = sum(sum(times) for times in spent.values())
+    print(f"  worker time: {busy:.0f} s busy of {WORKERS * wall:.0f} s "
+          f"({busy / (WORKERS * wall):.0%} of {WORKERS} workers x wall clock)")
+    for name, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
+        print(f"    {name}: {len(times)} tasks, {sum(times):.1f} s, "
+              f"mean {statistics.mean(times) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -99,16 +99,16 @@ def collect_garbage(api: Api) -> int:
     removed = 0
     with api.store.lock:
         live_uids = set()
-        candidates: list[tuple[ResourceType, Obj]] = []
+        candidates: list[tuple[ResourceType, str | None, str, list[str]]] = []
         for rt in STORED_TYPES:
-            for obj in api.store.list(rt)[0]:
-                live_uids.add(obj["metadata"]["uid"])
-                if obj["metadata"].get("ownerReferences"):
-                    candidates.append((rt, obj))
-        for rt, obj in candidates:
-            refs = obj["metadata"]["ownerReferences"]
-            if all(ref.get("uid") not in live_uids for ref in refs):
-                delete(api, rt, obj["metadata"].get("namespace"), obj["metadata"]["name"],
-                       "Background")
+            for obj in api.store.scan(rt):  # read only: names and uids are copied out
+                meta = obj["metadata"]
+                live_uids.add(meta["uid"])
+                if meta.get("ownerReferences"):
+                    owners = [str(ref.get("uid")) for ref in meta["ownerReferences"]]
+                    candidates.append((rt, meta.get("namespace"), meta["name"], owners))
+        for rt, namespace, name, owners in candidates:
+            if all(uid not in live_uids for uid in owners):
+                delete(api, rt, namespace, name, "Background")
                 removed += 1
     return removed

@@ -34,6 +34,10 @@ class Watcher:
     predicate: Predicate
     queue: queue.Queue[WatchEvent | None] = field(default_factory=queue.Queue)
 
+    @property
+    def index(self) -> tuple[Key, str]:
+        return self.key, self.namespace or ""
+
     def wants(self, event: WatchEvent) -> bool:
         if event.key != self.key:
             return False
@@ -57,9 +61,10 @@ class Store:
         self._history: deque[WatchEvent] = deque()
         self._history_limit = history_limit
         self._oldest_replayable = 1
-        # Open watches by resource type: an event is matched against its type's watches only
-        # (one watch per kind and namespace from every worker makes thousands of them).
-        self._watchers: dict[Key, set[Watcher]] = {}
+        # Open watches by resource type and namespace ("" for all namespaces): an event is
+        # matched against the watches that can want it only (one watch per kind and namespace
+        # from every worker makes thousands of them).
+        self._watchers: dict[tuple[Key, str], set[Watcher]] = {}
         self.changed = threading.Event()
 
     # -- reads ---------------------------------------------------------------------------
@@ -79,6 +84,14 @@ class Store:
                      if predicate is None or predicate(o)]
             return items, self._rv
 
+    def scan(self, rt: ResourceType, namespace: str | None = None) -> Iterator[Obj]:
+        """The stored objects themselves, not copies, for readers that hold the lock and only
+        look: garbage collection read a deep copy of every object of every kind per tick."""
+        bucket = self._objects.get(rt.key, {})
+        for (ns, _), obj in list(bucket.items()):
+            if not namespace or ns == namespace:
+                yield obj
+
     def _iter(self, rt: ResourceType, namespace: str | None) -> Iterator[Obj]:
         bucket = self._objects.get(rt.key, {})
         for (ns, name) in sorted(bucket):
@@ -91,7 +104,10 @@ class Store:
         self._history.append(event)
         if len(self._history) > self._history_limit:
             self._oldest_replayable = self._history.popleft().rv
-        for watcher in list(self._watchers.get(rt.key, ())):
+        namespace = obj["metadata"].get("namespace") or ""
+        candidates = [*self._watchers.get((rt.key, ""), ()),
+                      *(self._watchers.get((rt.key, namespace), ()) if namespace else ())]
+        for watcher in candidates:
             if watcher.wants(event):
                 watcher.queue.put(event)
         self.changed.set()
@@ -149,7 +165,7 @@ class Store:
                            for o in self._iter(rt, namespace) if predicate(o)]
             else:
                 initial = self._replay(watcher, since)
-            self._watchers.setdefault(rt.key, set()).add(watcher)
+            self._watchers.setdefault(watcher.index, set()).add(watcher)
             return watcher, initial
 
     def _replay(self, watcher: Watcher, since: str) -> EventList:
@@ -163,7 +179,11 @@ class Store:
 
     def close_watch(self, watcher: Watcher) -> None:
         with self.lock:
-            self._watchers.get(watcher.key, set()).discard(watcher)
+            watchers = self._watchers.get(watcher.index)
+            if watchers is not None:
+                watchers.discard(watcher)
+                if not watchers:
+                    del self._watchers[watcher.index]
 
     def close_all_watches(self) -> None:
         with self.lock:

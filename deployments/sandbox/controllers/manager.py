@@ -32,10 +32,9 @@ class Housekeeping:
 
     def reconcile(self) -> None:
         deletion.collect_garbage(self.ctx.api)
-        for namespace in self.ctx.store.list(R.NAMESPACES)[0]:
-            name = namespace["metadata"]["name"]
-            if namespace.get("status", {}).get("phase") != "Active":
-                continue
+        active = [ns["metadata"]["name"] for ns in self.ctx.store.scan(R.NAMESPACES)
+                  if ns.get("status", {}).get("phase") == "Active"]
+        for name in active:
             if self.ctx.store.get(R.SERVICEACCOUNTS, name, "default") is None:
                 self.ctx.create(R.SERVICEACCOUNTS, name, {"metadata": {"name": "default"}},
                                 "serviceaccount-controller")
