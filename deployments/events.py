@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from deployments import publisher
 from deployments.fanout import wake_message
@@ -40,11 +40,28 @@ def emit_many(team_id: int, events: Iterable[tuple[str, str, dict[str, Any]]]) -
         transaction.on_commit(lambda: _write_and_publish(team_id, batch))
 
 
+# Any constant: the one PostgreSQL advisory lock that orders event writes.
+EVENT_ORDER_LOCK = 0x6B6F6576
+
+
+def _write(team_id: int, batch: list[tuple[str, str, dict[str, Any]]]) -> list[Event]:
+    """Insert the events so that id order is commit order. A sequence hands out ids at INSERT
+    but rows appear at COMMIT: two writers could commit ids 101 then 100, and a stream that had
+    read 101 (or resumed with Last-Event-ID 101) would never send 100. The advisory lock, held
+    until commit, lets one writer at a time allocate and commit; SQLite serializes writers
+    itself."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+        return Event.objects.bulk_create(
+            Event(team_id=team_id, topic=topic, type=type, payload=payload)
+            for topic, type, payload in batch
+        )
+
+
 def _write_and_publish(team_id: int, batch: list[tuple[str, str, dict[str, Any]]]) -> None:
-    written = Event.objects.bulk_create(
-        Event(team_id=team_id, topic=topic, type=type, payload=payload)
-        for topic, type, payload in batch
-    )
+    written = _write(team_id, batch)
     # One message per group and per process that follows it (deployments.fanout), not per
     # subscriber; the group in the message tells the process whom to wake.
     wake: dict[str, tuple[int, str]] = {}

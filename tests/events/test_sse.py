@@ -8,7 +8,6 @@ from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from deployments.events import emit
-from deployments.models import Event
 from tests.events.sse_client import SSEClient
 from workflows.actions.workflows import create_workflow
 
@@ -107,11 +106,3 @@ async def test_stream_authorization(alice, charlie, team):
     assert (await outsider.body())["code"] == "not_found"
     assert await SSEClient("/api/events").connect() == 401
     await close_db()
-
-
-def test_event_ids_increase_in_commit_order(alice, team):
-    workflow = create_workflow(alice, team=team, name="w")
-    for i in range(20):
-        emit(team.pk, f"workflow:{workflow.pk}", "t", {"i": i})
-    rows = list(Event.objects.filter(topic=f"workflow:{workflow.pk}", type="t").order_by("id"))
-    assert [r.payload["i"] for r in rows] == list(range(20))
