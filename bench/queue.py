@@ -2,14 +2,16 @@
 queue wait <= 1 s).
 
 The production stack: PostgreSQL + Redis (broker) in a database of its own, the sandbox cluster
-in its own process (as a real API server would be), and two `celery -A kubeorch worker`
-processes, each `--pool threads --concurrency 1` (2 tasks at a time in all), with fast engine
-timings (settle 0.5 s, poll 0.2 s; degraded grace and lease at their defaults). A run's task
-applies it and looks once; the health wait then runs as short check tasks (one per poll,
-served before new runs), so a worker is only busy while a run applies or is checked, not while
-its pods start. 100 workflows of 5 ConfigMaps + 5 Deployments (1 replica,
+in its own process (as a real API server would be), and two worker processes started the way
+the README starts them (`celery -A kubeorch worker`: a thread pool of
+KUBEORCH_WORKER_CONCURRENCY tasks, 8 by default; BENCH_QUEUE_CONCURRENCY overrides it, e.g. 1
+for one task at a time per worker), with fast engine timings (settle 0.5 s, poll 0.2 s backing
+off to 2 s; degraded grace and lease at their defaults). A run's task applies it and looks once;
+the health wait then runs as short check tasks, so a worker is only busy while a run applies or
+is checked, not while its pods start. 100 workflows of 5 ConfigMaps + 5 Deployments (1 replica,
 each mounting its ConfigMap), each in its own namespace, are started through the real
-`start_run` action from this process, back to back. Queue wait = started_at - created_at.
+`start_run` action from this process, back to back. Queue wait = started_at - created_at. The
+workers' own logs say where their time went (applies vs health checks).
 
     scripts/with-services .venv/bin/python -m bench.queue
 """
@@ -23,6 +25,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
 
+import os  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -39,6 +42,7 @@ from bench.harness import (  # noqa: E402
 RUNS = 100
 APPS = 5  # x (ConfigMap, Deployment) = 10 nodes per workflow
 WORKERS = 2
+CONCURRENCY = os.environ.get("BENCH_QUEUE_CONCURRENCY", "")  # "": the product's default
 DEADLINE = 180.0  # seconds for all runs to finish (the bench stays under 5 minutes)
 ENGINE_ENV = {
     "KUBEORCH_RUN_SETTLE_SECONDS": "0.5",
@@ -80,8 +84,9 @@ def start_workers(stack: Stack) -> None:
     for n in range(WORKERS):
         stack.start(
             f"worker{n}",
-            [celery, "-A", "kubeorch", "worker", "--pool", "threads", "--concurrency", "1",
-             "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            [celery, "-A", "kubeorch", "worker",
+             *(["--concurrency", CONCURRENCY] if CONCURRENCY else []), "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-n", f"bench{n}@%h"],
             **ENGINE_ENV,
         )
@@ -151,8 +156,11 @@ def report(runs: list[Any], wall: float, enqueue_seconds: float) -> None:
                    for r in started[:WORKERS] if r.started_at]
     done = [r for r in runs if r.completed_at]
     total = (max(r.completed_at for r in done) - min(r.created_at for r in runs)).total_seconds()
+    from django.conf import settings
+
+    pool = f"{settings.CELERY_WORKER_POOL} x {CONCURRENCY or settings.CELERY_WORKER_CONCURRENCY}"
     print(f"queue {len(runs)} ten-node runs (5 ConfigMaps + 5 Deployments) on {WORKERS} workers "
-          f"({WORKERS} processes x --pool threads --concurrency 1; settle "
+          f"({WORKERS} processes, pool {pool}; settle "
           f"{ENGINE_ENV['KUBEORCH_RUN_SETTLE_SECONDS']} s, poll "
           f"{ENGINE_ENV['KUBEORCH_RUN_POLL_SECONDS']} s, health checks as tasks):")
     print(f"  statuses: {', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}"

@@ -14,12 +14,13 @@ from kubeorch.celery import app
 _started = threading.Event()
 
 
-def start_embedded_worker(concurrency: int = 4) -> None:
+def start_embedded_worker() -> None:
     if _started.is_set():
         return
     _started.set()
     worker = start_worker(
-        app, pool="threads", concurrency=concurrency, perform_ping_check=False,
+        app, pool=settings.CELERY_WORKER_POOL, concurrency=settings.CELERY_WORKER_CONCURRENCY,
+        perform_ping_check=False,
         shutdown_timeout=10, loglevel="WARNING",
     )
     # start_worker is a context manager; entering it starts the worker thread, which then lives

@@ -151,6 +151,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A run's work is waiting on the cluster's API and the database, so `celery -A kubeorch worker`
+# runs tasks on threads, several at a time (like Argo CD's operation processors): one worker
+# applies other runs while one waits. Each running task holds a database connection.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = int(os.environ.get("KUBEORCH_WORKER_CONCURRENCY", 8))
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
