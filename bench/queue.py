@@ -188,9 +188,12 @@ def report_worker_time(stack: Stack, wall: float) -> None:
         log = (stack.data_dir / f"worker{n}.log").read_text(errors="replace")
         for name, seconds in TASK_DONE.findall(log):
             spent.setdefault(name, []).append(float(seconds))
+    from django.conf import settings
+
+    slots = WORKERS * int(CONCURRENCY or settings.CELERY_WORKER_CONCURRENCY)
     busy = sum(sum(times) for times in spent.values())
-    print(f"  worker time: {busy:.0f} s busy of {WORKERS * wall:.0f} s "
-          f"({busy / (WORKERS * wall):.0%} of {WORKERS} workers x wall clock)")
+    print(f"  task time: {busy:.0f} s in {slots} task slots x {wall:.0f} s wall clock "
+          f"({busy / (slots * wall):.0%} busy)")
     for name, times in sorted(spent.items(), key=lambda item: -sum(item[1])):
         print(f"    {name}: {len(times)} tasks, {sum(times):.1f} s, "
               f"mean {statistics.mean(times) * 1000:.0f} ms")
