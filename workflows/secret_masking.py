@@ -92,3 +92,19 @@ def unmask_nodes(nodes: Any, stored_nodes: Any) -> list[FieldError]:
                         )
                     )
     return errors
+
+
+# Shorter values ("1", "on") would blank out ordinary words of a log line.
+SHORTEST_REDACTED = 4
+
+
+def redact(lines: list[str], secrets: Any) -> list[str]:
+    """Log lines with every occurrence of a known secret value replaced by its mask: an app
+    that prints its configuration must not hand its secrets to whoever can read its logs."""
+    values = sorted({str(v) for v in secrets if len(str(v)) >= SHORTEST_REDACTED},
+                    key=len, reverse=True)  # longest first: a value containing another
+    if not values:
+        return lines
+    pattern = re.compile("|".join(re.escape(v) for v in values))
+    return [pattern.sub(lambda m: mask_value(m.group(0)), line) for line in lines]
+

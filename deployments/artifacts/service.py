@@ -20,6 +20,7 @@ from deployments.models.artifacts import (
 )
 from kubeorch.errors import FieldError, InvalidInput
 from workflows.permissions import visible_teams
+from workflows.secret_masking import redact
 
 RUNTIME_TAIL = 500
 
@@ -114,6 +115,9 @@ def logs(artifact: Artifact, stage: str | None = None, revision: int | None = No
 
 def _runtime_logs(artifact: Artifact, tail: int) -> dict[str, Any]:
     client = client_for(artifact.cluster)
+    # Every revision's secret values: pods of an older revision may still be terminating.
+    secrets = [value for values in artifact.revisions.values_list("secrets", flat=True)
+               for value in (values or {}).values()]
     pods = []
     try:
         for pod in serving.for_cluster(client).runtime_pods(client, artifact):
@@ -122,7 +126,7 @@ def _runtime_logs(artifact: Artifact, tail: int) -> dict[str, Any]:
             pods.append({"pod": name,
                          "revision": (pod["metadata"].get("labels") or {}).get(
                              "kubeorch.io/revision"),
-                         "lines": text.splitlines()})
+                         "lines": redact(text.splitlines(), secrets)})
     except ClusterError as error:
         if error.status != 400:  # 400: a container not started yet has no logs
             raise

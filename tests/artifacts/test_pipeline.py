@@ -244,3 +244,22 @@ def test_host_gives_an_ingress_and_secrets_reach_the_pod_only_by_reference(
     assert "k-123456789" not in str(container)
     secret = pipeline.api.find(R.SECRETS, namespace, "portal-env-r1")
     assert secret is not None and "API_KEY" in secret["data"]
+
+
+def test_runtime_logs_never_show_a_secret_value_the_app_printed(
+        as_alice, as_bob, as_charlie, team, pipeline, deploy, wait_artifact):
+    # SANDBOX_PRINT_ENV: the app prints its environment at startup, as many apps do.
+    accepted = deploy("printer", STATIC_SITE, env={"SANDBOX_PRINT_ENV": "1", "GREETING": "hello"},
+                      secrets={"API_KEY": "k-123456789"},
+                      cluster=team.clusters.get(name="sandbox").pk)
+    artifact = wait_artifact(accepted["artifact_id"])
+    assert artifact["status"] == "running", artifact["error"]
+    url = f"/api/artifacts/{artifact['id']}/logs?stage=runtime"
+    for reader in (as_alice, as_bob):
+        pods = reader.get(url).json()["pods"]
+        lines = [line for pod in pods for line in pod["lines"]]
+        assert "GREETING=hello" in lines, lines
+        printed = [line for line in lines if line.startswith("API_KEY=")]
+        assert printed and all(line.startswith("API_KEY=********:") for line in printed)
+        assert "k-123456789" not in "\n".join(lines)
+    assert as_charlie.get(url).status_code == 404

@@ -3,6 +3,7 @@ through creating -> running (or a failure) and publishes real-shaped pod statuse
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import itertools
 from dataclasses import dataclass, field
@@ -170,11 +171,33 @@ class Kubelet:
         else:
             port = dig(container, "ports", 0, "containerPort")
             lines = applogs.startup_lines(csim.image, csim.name, port)
+            if any(e.get("name") == "SANDBOX_PRINT_ENV" and e.get("value") == "1"
+                   for e in container.get("env") or []):
+                lines = [*lines, *self._environment_lines(pod, container)]
         for line in lines:
             self.ctx.logs.append(key, now, line)
         if csim.behaviour.not_ready:
             self._event(pod, container, "Warning", "Unhealthy",
                         "Readiness probe failed: HTTP probe failed with statuscode: 503")
+
+    def _environment_lines(self, pod: Obj, container: Obj) -> list[str]:
+        """What `env` prints in the container (SANDBOX_PRINT_ENV=1: an app that logs its
+        configuration): envFrom ConfigMaps and Secrets, then env, as the kubelet resolves them."""
+        namespace = pod["metadata"]["namespace"]
+        values: dict[str, str] = {}
+        for source in container.get("envFrom") or []:
+            if "secretRef" in source:
+                secret = self.ctx.store.get(R.SECRETS, namespace, source["secretRef"]["name"])
+                values.update({key: base64.b64decode(raw).decode(errors="replace")
+                               for key, raw in ((secret or {}).get("data") or {}).items()})
+            elif "configMapRef" in source:
+                config = self.ctx.store.get(R.CONFIGMAPS, namespace,
+                                            source["configMapRef"]["name"])
+                values.update((config or {}).get("data") or {})
+        for env in container.get("env") or []:
+            if "value" in env:
+                values[env["name"]] = str(env["value"])
+        return [f"{name}={value}" for name, value in values.items()]
 
     @staticmethod
     def _is_batch(pod: Obj) -> bool:
