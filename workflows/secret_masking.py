@@ -9,6 +9,7 @@ import copy
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -98,13 +99,24 @@ def unmask_nodes(nodes: Any, stored_nodes: Any) -> list[FieldError]:
 SHORTEST_REDACTED = 4
 
 
-def redact(lines: list[str], secrets: Any) -> list[str]:
-    """Log lines with every occurrence of a known secret value replaced by its mask: an app
+def redactor(secrets: Iterable[Any]) -> Callable[[str], str]:
+    """A function masking every occurrence of the given secret values in a log line: an app
     that prints its configuration must not hand its secrets to whoever can read its logs."""
     values = sorted({str(v) for v in secrets if len(str(v)) >= SHORTEST_REDACTED},
                     key=len, reverse=True)  # longest first: a value containing another
     if not values:
-        return lines
+        return lambda line: line
     pattern = re.compile("|".join(re.escape(v) for v in values))
-    return [pattern.sub(lambda m: mask_value(m.group(0)), line) for line in lines]
+    return lambda line: pattern.sub(lambda m: mask_value(m.group(0)), line)
 
+
+def redact(lines: list[str], secrets: Iterable[Any]) -> list[str]:
+    mask = redactor(secrets)
+    return [mask(line) for line in lines]
+
+
+def secret_values(*graphs: Any) -> list[str]:
+    """Every secret value in the given node lists (a workflow's graph and its versions)."""
+    return [value for nodes in graphs for node in (nodes if isinstance(nodes, list) else [])
+            for values in _secret_maps(node) for value in values.values()
+            if isinstance(value, str)]

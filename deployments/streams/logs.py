@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -29,6 +29,7 @@ from deployments.streams.bridge import ThreadBridge
 from deployments.streams.pods import container_names, node_pods, select_pods
 from kubeorch.errors import InvalidInput, KubeOrchError
 from workflows.models import Workflow
+from workflows.secret_masking import redactor, secret_values
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ class LogPlan:
     query: LogQuery
     targets: list[LogTarget]
     lines: list[LogLine] = field(default_factory=list)  # follow=0: read before streaming
+    # Masks the workflow's secret values in every line sent (an app may print its environment).
+    redact: Callable[[str], str] = field(default=lambda line: line)
 
 
 def heartbeat_seconds() -> float:
@@ -106,7 +109,7 @@ def heartbeat_seconds() -> float:
 def plan_logs(workflow: Workflow, node_id: str, query: LogQuery) -> LogPlan:
     found = node_pods(workflow, node_id)
     targets = [_target(pod, query.container) for pod in select_pods(found, query.pod)]
-    plan = LogPlan(found.client, query, targets)
+    plan = LogPlan(found.client, query, targets, redact=_secret_redactor(workflow))
     if not targets or found.client is None:
         return plan
     if query.streams and len(targets) > MAX_FOLLOWED_CONTAINERS:
@@ -123,6 +126,12 @@ def plan_logs(workflow: Workflow, node_id: str, query: LogQuery) -> LogPlan:
     except ClusterError as error:
         raise _for_client(error) from None
     return plan
+
+
+def _secret_redactor(workflow: Workflow) -> Callable[[str], str]:
+    """The values of the workflow's Secret nodes: as saved, and as its last version ran."""
+    latest = workflow.versions.order_by("-number").values_list("nodes", flat=True).first()
+    return redactor(secret_values(workflow.nodes, latest))
 
 
 def _for_client(error: ClusterError) -> Exception:
@@ -197,7 +206,7 @@ async def stream_logs(plan: LogPlan) -> AsyncIterator[str]:
     if not plan.query.streams or plan.client is None:
         for start in range(0, len(plan.lines), EVENTS_PER_CHUNK):
             batch = plan.lines[start : start + EVENTS_PER_CHUNK]
-            yield "".join(sse("log", asdict(line)) for line in batch)
+            yield "".join(_render(line, plan.redact) for line in batch)
         yield sse("end", {"reason": "complete"})
         return
     async for chunk in _follow(plan.client, plan):
@@ -218,7 +227,7 @@ async def _follow(client: ClusterClient, plan: LogPlan) -> AsyncIterator[str]:
                 continue
             items = [first, *_ready_items(bridge.queue)]
             running -= sum(isinstance(item, Ended) for item in items)
-            yield "".join(_render(item) for item in items)
+            yield "".join(_render(item, plan.redact) for item in items)
         yield sse("end", {"reason": "containers ended"})
     finally:
         # Runs on normal end and when Django cancels us on disconnect; must not block.
@@ -235,9 +244,9 @@ def _ready_items(queue: asyncio.Queue[LogLine | Ended]) -> list[LogLine | Ended]
     return items
 
 
-def _render(item: LogLine | Ended) -> str:
+def _render(item: LogLine | Ended, redact: Callable[[str], str]) -> str:
     if isinstance(item, LogLine):
-        return sse("log", asdict(item))
+        return sse("log", {**asdict(item), "line": redact(item.line)})
     if item.error:
         target = item.target
         return sse("error", {"pod": target.pod, "container": target.label, "message": item.error})

@@ -56,10 +56,10 @@ def _ready(pod: dict) -> bool:
 def deploy(alice: Any, team: Any, on_sandbox: Any) -> Callable[..., Deployed]:
     """deploy(*nodes) -> Deployed once every workload node has `replicas` ready pods."""
 
-    def deploy_nodes(*nodes: dict, wait: bool = True) -> Deployed:
+    def deploy_nodes(*nodes: dict, wait: bool = True, edges: list | None = None) -> Deployed:
         namespace = f"streams-{uuid.uuid4().hex[:8]}"
         workflow = create_workflow(
-            alice, team=team, name=f"w-{namespace}", nodes=list(nodes), edges=[],
+            alice, team=team, name=f"w-{namespace}", nodes=list(nodes), edges=edges or [],
             namespace=namespace, cluster=team.clusters.get(),
         )
         assert workflow.cluster is not None

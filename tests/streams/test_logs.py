@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from tests.graphs import node
+from tests.graphs import edge, node
 from tests.streams.conftest import stream_threads, wait_for, wait_threads_gone
 from tests.streams.sse import SSEClient
 
@@ -240,3 +240,24 @@ async def test_logs_personas(web, tokens):
     assert await anonymous.connect() == 401
     assert (await anonymous.json())["code"] == "not_authenticated"
     await close_db()
+
+
+@pytest.mark.asyncio
+async def test_logs_never_show_a_secret_value_the_app_printed(deploy, tokens):
+    # SANDBOX_PRINT_ENV: the app prints its environment at startup (envFrom the Secret node).
+    printer = node("web", "deployment", name="web", image="nginx:1.27",
+                   env=[{"name": "SANDBOX_PRINT_ENV", "value": "1"}])
+    creds = node("creds", "secret", 0, 150, name="creds", envFrom=True,
+                 data={"API_TOKEN": "s3cr3t-token-value"})
+    deployed = await sync_to_async(deploy)(printer, creds, edges=[edge("creds", "web")])
+    for who in ("alice", "bob"):
+        client = SSEClient(logs_path(deployed), tokens[who])
+        assert await client.connect() == 200
+        lines = [e["line"] for e in await client.events_until_end() if e["event"] == "log"]
+        await client.close()
+        printed = [line for line in lines if line.startswith("API_TOKEN=")]
+        assert printed and all(line.startswith("API_TOKEN=********:") for line in printed), lines
+        assert not any("s3cr3t-token-value" in line for line in lines)
+        assert "SANDBOX_PRINT_ENV=1" in lines
+    await close_db()
+
