@@ -115,7 +115,8 @@ class NodePodsView(APIView):
 
 
 SSE_DESCRIPTION = (
-    "Server-sent events. `event: log` with data `{pod, container, line, ts}` per line; "
+    "Server-sent events. `event: log` with data `{pod, container, line, ts}` per line (the "
+    "workflow's Secret values in a line are masked as `********:<fingerprint>`); "
     "`event: error` with `{pod, container, message}` when following one container fails; "
     "`: keepalive` comments while idle; `event: end` when every container's log ended "
     "(follow=0: after the current logs). Errors found before streaming are JSON 4xx."
