@@ -263,3 +263,13 @@ def test_runtime_logs_never_show_a_secret_value_the_app_printed(
         assert printed and all(line.startswith("API_KEY=********:") for line in printed)
         assert "k-123456789" not in "\n".join(lines)
     assert as_charlie.get(url).status_code == 404
+
+
+def test_a_missing_referenced_secret_fails_the_deploy_with_the_kubelet_reason(
+        as_alice, pipeline, deploy, wait_artifact):
+    accepted = deploy("orphan", STATIC_SITE, secret_refs=[
+        {"env": "DB_PASSWORD", "secret": "nope", "key": "password"}])
+    artifact = wait_artifact(accepted["artifact_id"])
+    assert artifact["status"] == "failed" and artifact["error"]["stage"] == "deploy"
+    assert "CreateContainerConfigError" in str(artifact["error"]), artifact["error"]
+    assert 'secret "nope" not found' in str(artifact["error"]), artifact["error"]

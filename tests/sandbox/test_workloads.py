@@ -128,6 +128,34 @@ def test_crash_loop(apps: client.AppsV1Api, core: client.CoreV1Api, sandbox_name
                in m for t, r, m in _events(core, ns, _one_pod(core, ns, name).metadata.name))
 
 
+def test_missing_secret_key_waits_in_create_container_config_error(
+        apps: client.AppsV1Api, core: client.CoreV1Api, sandbox_namespace: str) -> None:
+    ns = sandbox_namespace
+    secret_env = [{"name": "DB_PASSWORD", "valueFrom": {
+        "secretKeyRef": {"name": "db", "key": "password"}}}]
+    manifest = deployment("needs-db")
+    manifest["spec"]["template"]["spec"]["containers"][0]["env"] = secret_env
+    apps.create_namespaced_deployment(ns, manifest)
+    wait_for(lambda: _waiting_reason(core, ns, "needs-db") == "CreateContainerConfigError")
+    pod = _one_pod(core, ns, "needs-db")
+    assert pod.status.phase == "Pending"
+    assert pod.status.container_statuses[0].state.waiting.message == 'secret "db" not found'
+    assert ("Warning", "Failed", 'Error: secret "db" not found') in _events(
+        core, ns, pod.metadata.name)
+
+    core.create_namespaced_secret(ns, {"metadata": {"name": "db"},
+                                       "stringData": {"user": "app"}})
+    expected = f"couldn't find key password in Secret {ns}/db"
+    wait_for(lambda: _one_pod(core, ns, "needs-db").status.container_statuses[0].state.waiting
+             and _one_pod(core, ns, "needs-db").status.container_statuses[0].state.waiting
+             .message == expected)
+
+    core.patch_namespaced_secret("db", ns, {"stringData": {"password": "pw"}})
+    started = wait_for(lambda: next((p for p in _pods(core, ns, "app=needs-db")
+                                     if p.status.phase == "Running"), None))
+    assert started.status.container_statuses[0].ready is True
+
+
 def test_unschedulable_requests(apps: client.AppsV1Api, core: client.CoreV1Api,
                                 sandbox_namespace: str) -> None:
     ns = sandbox_namespace

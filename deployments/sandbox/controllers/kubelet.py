@@ -25,7 +25,8 @@ class ContainerSim:
     name: str
     image: str
     behaviour: failures.Behaviour
-    stage: str = "creating"  # creating|pullfail|pullbackoff|running|crashloop|done
+    stage: str = "creating"  # creating|pullfail|pullbackoff|configerror|running|crashloop|done
+    config_error: str = ""  # CreateContainerConfigError's message (a referenced key missing)
     since: float = 0.0
     started_at: float = 0.0
     restart_count: int = 0
@@ -136,7 +137,9 @@ class Kubelet:
                     csim.image, csim.behaviour.pull_error))
                 self._event(pod, container, "Warning", "Failed", "Error: ErrImagePull")
             else:
-                self._start(pod, container, csim, now, first=True)
+                self._start_when_configured(pod, container, csim, now)
+        elif csim.stage == "configerror" and elapsed >= delay:
+            self._start_when_configured(pod, container, csim, now)
         elif csim.stage == "pullfail" and elapsed >= delay:
             csim.stage, csim.since = "pullbackoff", now
             self._event(pod, container, "Normal", "BackOff", f'Back-off pulling image '
@@ -146,6 +149,43 @@ class Kubelet:
             self._while_running(pod, container, csim, now)
         elif csim.stage == "crashloop" and elapsed >= csim.backoff:
             self._start(pod, container, csim, now, first=False)
+
+    def _start_when_configured(self, pod: Obj, container: Obj, csim: ContainerSim,
+                               now: float) -> None:
+        """Start the container once every Secret and ConfigMap key it references exists; until
+        then it waits in CreateContainerConfigError, retried like the kubelet does."""
+        error = self._missing_reference(pod, container)
+        if error is None:
+            self._start(pod, container, csim, now, first=csim.stage == "creating")
+            return
+        if error != csim.config_error:
+            self._event(pod, container, "Warning", "Failed", f"Error: {error}")
+        csim.stage, csim.since, csim.config_error = "configerror", now, error
+
+    def _missing_reference(self, pod: Obj, container: Obj) -> str | None:
+        namespace = pod["metadata"]["namespace"]
+        for source in container.get("envFrom") or []:
+            for ref_field, rt, kind in (("secretRef", R.SECRETS, "secret"),
+                                        ("configMapRef", R.CONFIGMAPS, "configmap")):
+                ref = source.get(ref_field)
+                if ref and not ref.get("optional") and \
+                        self.ctx.store.get(rt, namespace, ref.get("name", "")) is None:
+                    return f'{kind} "{ref.get("name")}" not found'
+        for env in container.get("env") or []:
+            for ref_field, rt, kind, title in (
+                    ("secretKeyRef", R.SECRETS, "secret", "Secret"),
+                    ("configMapKeyRef", R.CONFIGMAPS, "configmap", "ConfigMap")):
+                ref = dig(env, "valueFrom", ref_field)
+                if not ref or ref.get("optional"):
+                    continue
+                found = self.ctx.store.get(rt, namespace, ref.get("name", ""))
+                if found is None:
+                    return f'{kind} "{ref.get("name")}" not found'
+                keys = {**(found.get("data") or {}), **(found.get("binaryData") or {})}
+                if ref.get("key") not in keys:
+                    return (f"couldn't find key {ref.get('key')} in {title} "
+                            f"{namespace}/{ref.get('name')}")
+        return None
 
     def _event(self, pod: Obj, container: Obj, kind: str, reason: str, message: str) -> None:
         self.ctx.event(pod, kind, reason, message, KUBELET, self._field_path(container))
@@ -275,6 +315,9 @@ class Kubelet:
             message = csim.behaviour.pull_error if csim.stage == "pullfail" else \
                 f'Back-off pulling image "{csim.image}"'
             status["state"] = {"waiting": {"reason": reason, "message": message}}
+        elif csim.stage == "configerror":
+            status["state"] = {"waiting": {"reason": "CreateContainerConfigError",
+                                           "message": csim.config_error}}
         elif csim.stage == "crashloop":
             status["state"] = {"waiting": {
                 "reason": "CrashLoopBackOff", "message": failures.crash_backoff_message(
@@ -285,7 +328,7 @@ class Kubelet:
             status["state"] = {"running": {"startedAt": now_iso(csim.started_at)}}
             status["started"] = True
             status["ready"] = not csim.behaviour.not_ready
-        if csim.stage not in ("creating", "pullfail", "pullbackoff"):
+        if csim.stage not in ("creating", "pullfail", "pullbackoff", "configerror"):
             status["imageID"] = self.builds.image_id(csim.image)
             status["containerID"] = self._container_id(pod, csim)
         return status
@@ -297,7 +340,7 @@ class Kubelet:
         if all(s == "done" for s in stages):
             failed = any((c.terminated or {}).get("exitCode") for c in sim.containers.values())
             phase = "Failed" if failed else "Succeeded"
-        elif any(s in ("creating", "pullfail", "pullbackoff") for s in stages):
+        elif any(s in ("creating", "pullfail", "pullbackoff", "configerror") for s in stages):
             phase = "Pending"
         else:
             phase = "Running"
