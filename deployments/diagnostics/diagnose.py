@@ -12,6 +12,7 @@ from deployments.cluster import ClusterClient, ClusterError
 # Importing the check families registers them (registry.FAMILIES orders them).
 from deployments.diagnostics import (  # noqa: F401
     autoscaling,
+    configuration,
     crashes,
     images,
     ingress,

@@ -45,6 +45,7 @@ _CHECKS: dict[str, list[Registered]] = {}
 FAMILIES = (
     "presence",
     "images",
+    "configuration",
     "crashes",
     "scheduling",
     "readiness",

@@ -214,3 +214,21 @@ def test_service_target_port_not_a_container_port(as_alice, engine, wait_for_run
         as_alice, wid, wait_for_run, "svc", "service.target-port", settings
     )
     assert check(report, "service.endpoints")["status"] == "pass"
+
+
+def test_missing_referenced_secret_is_named_and_a_secret_node_fixes_it(
+    as_alice, engine, wait_for_run, settings
+):
+    needs_db = web(env=[{"name": "DB_PASSWORD",
+                         "secretKeyRef": {"name": "db", "key": "password"}}])
+    wid = create(as_alice, [needs_db], [])["id"]
+    failed = run(as_alice, wid, wait_for_run)
+    assert failed["status"] == "failed", failed
+    found = wait_for_check(as_alice, wid, "web", "pods.config", "error")
+    assert found["evidence"]["reason"] == "CreateContainerConfigError"
+    assert found["evidence"]["kubelet_message"] == 'secret "db" not found'
+    assert 'secret "db" not found' in found["message"] and "fix" not in found
+    # The user adds the Secret the container reads; the re-run starts it.
+    db = node("db", "secret", 0, 150, name="db", data={"password": "pw-123456"}, mount=False)
+    save(as_alice, wid, [needs_db, db], [])
+    healthy_after_rerun(as_alice, wid, wait_for_run, "web", "pods.config", settings)
