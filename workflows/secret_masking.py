@@ -70,13 +70,7 @@ def unmask_nodes(nodes: Any, stored_nodes: Any) -> list[FieldError]:
     A mask matches a stored secret value of the same workflow (so a copied Secret node keeps
     its values); a mask that matches nothing is an error: the client must type the value.
     """
-    known = {
-        mask_value(v): v
-        for node in (stored_nodes or [])
-        for values in _secret_maps(node)
-        for v in values.values()
-        if isinstance(v, str)
-    }
+    known = {mask_value(v): v for v in secret_values(stored_nodes)}
     errors = []
     for index, node in enumerate(nodes if isinstance(nodes, list) else []):
         for field, values in _secret_maps_by_field(node):

@@ -1,7 +1,6 @@
 """`/api/artifacts`: thin views. They scope to the user's teams (404 outside), validate, and
 hand every change to deployments.artifacts.actions (or .service for reads)."""
 
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema

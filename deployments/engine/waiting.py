@@ -197,7 +197,7 @@ def check(run: Run, record: RunRecorder, state: State, queue: str | None) -> Non
     state["tracker"] = tracker.dump()
     state["quiet"] = 0 if changed else state.get("quiet", 0) + 1
     due = min(t for t in (tracker.next_decision(now), state["deadline"]) if t is not None)
-    schedule(run.pk, state, queue, delay=next_delay(state["quiet"], due - now))
+    schedule(run.pk, state, queue, next_delay(state["quiet"], due - now))
 
 
 def next_delay(quiet: int, until_due: float) -> float:
@@ -211,11 +211,10 @@ def next_delay(quiet: int, until_due: float) -> float:
     return max(poll, min(backoff, until_due))
 
 
-def schedule(run_id: int, state: State, queue: str | None, delay: float | None = None) -> None:
+def schedule(run_id: int, state: State, queue: str | None, delay: float) -> None:
     from deployments.tasks import watch_run
 
-    countdown = _timing("KUBEORCH_RUN_POLL_SECONDS", 1.0) if delay is None else delay
-    options: dict[str, Any] = {"countdown": countdown}
+    options: dict[str, Any] = {"countdown": delay}
     if queue:
         options["queue"] = queue  # the worker that took the run (tests pin runs to a queue)
     watch_run.apply_async(args=[run_id, state], **options)

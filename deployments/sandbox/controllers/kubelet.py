@@ -162,15 +162,24 @@ class Kubelet:
             self._event(pod, container, "Warning", "Failed", f"Error: {error}")
         csim.stage, csim.since, csim.config_error = "configerror", now, error
 
-    def _missing_reference(self, pod: Obj, container: Obj) -> str | None:
+    def _env_from(self, pod: Obj, container: Obj) -> list[tuple[str, Obj, Obj | None]]:
+        """(kind, reference, the object or None) for each envFrom Secret and ConfigMap."""
         namespace = pod["metadata"]["namespace"]
+        found = []
         for source in container.get("envFrom") or []:
             for ref_field, rt, kind in (("secretRef", R.SECRETS, "secret"),
                                         ("configMapRef", R.CONFIGMAPS, "configmap")):
                 ref = source.get(ref_field)
-                if ref and not ref.get("optional") and \
-                        self.ctx.store.get(rt, namespace, ref.get("name", "")) is None:
-                    return f'{kind} "{ref.get("name")}" not found'
+                if ref:
+                    found.append((kind, ref, self.ctx.store.get(rt, namespace,
+                                                                ref.get("name", ""))))
+        return found
+
+    def _missing_reference(self, pod: Obj, container: Obj) -> str | None:
+        namespace = pod["metadata"]["namespace"]
+        for kind, ref, obj in self._env_from(pod, container):
+            if obj is None and not ref.get("optional"):
+                return f'{kind} "{ref.get("name")}" not found'
         for env in container.get("env") or []:
             for ref_field, rt, kind, title in (
                     ("secretKeyRef", R.SECRETS, "secret", "Secret"),
@@ -223,17 +232,13 @@ class Kubelet:
     def _environment_lines(self, pod: Obj, container: Obj) -> list[str]:
         """What `env` prints in the container (SANDBOX_PRINT_ENV=1: an app that logs its
         configuration): envFrom ConfigMaps and Secrets, then env, as the kubelet resolves them."""
-        namespace = pod["metadata"]["namespace"]
         values: dict[str, str] = {}
-        for source in container.get("envFrom") or []:
-            if "secretRef" in source:
-                secret = self.ctx.store.get(R.SECRETS, namespace, source["secretRef"]["name"])
-                values.update({key: base64.b64decode(raw).decode(errors="replace")
-                               for key, raw in ((secret or {}).get("data") or {}).items()})
-            elif "configMapRef" in source:
-                config = self.ctx.store.get(R.CONFIGMAPS, namespace,
-                                            source["configMapRef"]["name"])
-                values.update((config or {}).get("data") or {})
+        for kind, _, obj in self._env_from(pod, container):
+            data = (obj or {}).get("data") or {}
+            if kind == "secret":
+                data = {key: base64.b64decode(raw).decode(errors="replace")
+                        for key, raw in data.items()}
+            values.update(data)
         for env in container.get("env") or []:
             if "value" in env:
                 values[env["name"]] = str(env["value"])
