@@ -55,7 +55,9 @@ EventList = list[WatchEvent]
 class Store:
     def __init__(self, history_limit: int = 20000) -> None:
         self.lock = threading.RLock()
-        self._objects: dict[Key, dict[tuple[str, str], Obj]] = {}
+        # kind -> namespace ("" when cluster-scoped) -> name -> object: a controller reads one
+        # namespace at a time (an owner's pods), which must not walk every namespace's objects.
+        self._objects: dict[Key, dict[str, dict[str, Obj]]] = {}
         self._applied: dict[str, dict[str, Obj]] = {}
         self._rv = 1
         self._history: deque[WatchEvent] = deque()
@@ -74,7 +76,7 @@ class Store:
 
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         with self.lock:
-            found = self._objects.get(rt.key, {}).get((namespace or "", name))
+            found = self._objects.get(rt.key, {}).get(namespace or "", {}).get(name)
             return deep(found) if found is not None else None
 
     def list(self, rt: ResourceType, namespace: str | None = None,
@@ -88,15 +90,16 @@ class Store:
         """The stored objects themselves, not copies, for readers that hold the lock and only
         look: garbage collection read a deep copy of every object of every kind per tick."""
         bucket = self._objects.get(rt.key, {})
-        for (ns, _), obj in list(bucket.items()):
-            if not namespace or ns == namespace:
-                yield obj
+        spaces = [bucket.get(namespace, {})] if namespace else list(bucket.values())
+        for objects in spaces:
+            yield from list(objects.values())
 
     def _iter(self, rt: ResourceType, namespace: str | None) -> Iterator[Obj]:
         bucket = self._objects.get(rt.key, {})
-        for (ns, name) in sorted(bucket):
-            if not namespace or ns == namespace:
-                yield bucket[(ns, name)]
+        for ns in [namespace] if namespace else sorted(bucket):
+            objects = bucket.get(ns, {})
+            for name in sorted(objects):
+                yield objects[name]
 
     # -- writes (callers hold no invariants beyond a validated object) -------------------
     def _emit(self, rt: ResourceType, kind: str, obj: Obj) -> None:
@@ -120,25 +123,31 @@ class Store:
         with self.lock:
             stored = deep(obj)
             self._bump(stored)
-            meta = stored["metadata"]
-            self._objects.setdefault(rt.key, {})[(meta.get("namespace", ""), meta["name"])] = stored
+            self._put(rt, stored)
             self._emit(rt, "ADDED", stored)
             return deep(stored)
+
+    def _put(self, rt: ResourceType, stored: Obj) -> None:
+        meta = stored["metadata"]
+        namespaces = self._objects.setdefault(rt.key, {})
+        namespaces.setdefault(meta.get("namespace", "") or "", {})[meta["name"]] = stored
 
     def replace(self, rt: ResourceType, obj: Obj) -> Obj:
         with self.lock:
             stored = deep(obj)
             self._bump(stored)
-            meta = stored["metadata"]
-            self._objects.setdefault(rt.key, {})[(meta.get("namespace", ""), meta["name"])] = stored
+            self._put(rt, stored)
             self._emit(rt, "MODIFIED", stored)
             return deep(stored)
 
     def remove(self, rt: ResourceType, namespace: str | None, name: str) -> Obj | None:
         with self.lock:
-            stored = self._objects.get(rt.key, {}).pop((namespace or "", name), None)
+            objects = self._objects.get(rt.key, {}).get(namespace or "")
+            stored = objects.pop(name, None) if objects is not None else None
             if stored is None:
                 return None
+            if not objects:
+                del self._objects[rt.key][namespace or ""]
             self._applied.pop(stored["metadata"].get("uid", ""), None)
             self._bump(stored)
             self._emit(rt, "DELETED", stored)

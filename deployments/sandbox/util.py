@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import marshal
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -32,8 +33,17 @@ def parse_iso(value: str) -> float:
 
 
 def deep(obj: Any) -> Any:
-    """A deep copy of JSON-shaped data (dicts, lists, scalars): several times faster than
-    copy.deepcopy, which the store calls for every object it hands out."""
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), which the store makes of every
+    object it hands out. marshal copies such data in C, twice as fast as walking it here (and
+    many times faster than copy.deepcopy); format 2 shares nothing, so a dict that appears
+    twice in the input is two dicts in the copy. What marshal cannot carry is walked."""
+    try:
+        return marshal.loads(marshal.dumps(obj, 2))
+    except ValueError:
+        return _walk(obj)
+
+
+def _walk(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {key: deep(value) for key, value in obj.items()}
     if isinstance(obj, list):

@@ -63,6 +63,34 @@ def test_deployment_becomes_available(apps: client.AppsV1Api, core: client.CoreV
     assert any("Scaled up replica set" in m for _, _, m in _events(core, ns, "web"))
 
 
+def test_a_settled_deployment_still_reacts(apps: client.AppsV1Api, core: client.CoreV1Api,
+                                          sandbox_namespace: str) -> None:
+    """The ReplicaSet and Deployment controllers skip owners whose world did not change since
+    their last sync; a change to the owner, or to what it owns, must still be seen."""
+    ns = sandbox_namespace
+    apps.create_namespaced_deployment(ns, deployment("steady", replicas=2))
+
+    def ready(count: int) -> Any:
+        d = apps.read_namespaced_deployment("steady", ns)
+        pods = [p for p in _pods(core, ns, "app=steady") if not p.metadata.deletion_timestamp]
+        return pods if (d.status.available_replicas or 0) == count == len(pods) else None
+
+    first = {p.metadata.name for p in wait_for(lambda: ready(2))}
+    # A pod deleted behind the controllers' back is replaced (the ReplicaSet's pods changed).
+    core.delete_namespaced_pod(sorted(first)[0], ns, grace_period_seconds=0)
+
+    def replaced() -> set[str] | None:
+        now = {p.metadata.name for p in ready(2) or []}
+        return now if len(now) == 2 and now != first else None
+
+    assert sorted(first)[0] not in wait_for(replaced)
+    # Scaling the settled Deployment reaches its pods (the Deployment itself changed).
+    apps.patch_namespaced_deployment_scale("steady", ns, {"spec": {"replicas": 3}})
+    assert len(wait_for(lambda: ready(3))) == 3
+    apps.patch_namespaced_deployment_scale("steady", ns, {"spec": {"replicas": 1}})
+    assert len(wait_for(lambda: ready(1))) == 1
+
+
 def test_rolling_update_keeps_old_replica_set_until_new_pods_ready(
         apps: client.AppsV1Api, sandbox_namespace: str) -> None:
     ns = sandbox_namespace

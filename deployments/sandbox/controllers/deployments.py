@@ -22,6 +22,11 @@ REPLICASET_CONTROLLER = "replicaset-controller"
 REVISION = "deployment.kubernetes.io/revision"
 
 
+def _complete(deployment: Obj) -> bool:
+    return any(c.get("type") == "Progressing" and c.get("reason") == "NewReplicaSetAvailable"
+               for c in dig(deployment, "status", "conditions", default=[]))
+
+
 def _scaled_value(value: object, total: int, round_up: bool) -> int:
     if isinstance(value, str) and value.endswith("%"):
         exact = total * int(value[:-1]) / 100
@@ -29,14 +34,39 @@ def _scaled_value(value: object, total: int, round_up: bool) -> int:
     return int(value or 0)  # type: ignore[call-overload]
 
 
+def _fingerprint(ctx: Context, owner: Obj, rt: R.ResourceType) -> tuple[str, ...]:
+    """The resourceVersions of an owner and of the objects it controls, read without copying
+    (the caller holds the store lock): equal fingerprints, same world."""
+    uid = owner["metadata"]["uid"]
+    versions = [owner["metadata"].get("resourceVersion", "")]
+    for obj in ctx.store.scan(rt, owner["metadata"].get("namespace")):
+        if any(ref.get("uid") == uid and ref.get("controller")
+               for ref in obj["metadata"].get("ownerReferences", [])):
+            versions.append(obj["metadata"].get("resourceVersion", ""))
+    return tuple(versions)
+
+
 class ReplicaSetController:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # uid -> fingerprint of the last sync. A ReplicaSet's sync depends on it and its pods
+        # only (no clock), so when neither changed since, it would write nothing: skipped,
+        # rather than copying every ReplicaSet and its pods at every tick.
+        self._synced: dict[str, tuple[str, ...]] = {}
 
     def reconcile(self) -> None:
-        for rs in self.ctx.store.list(R.REPLICASETS)[0]:
-            if not rs["metadata"].get("deletionTimestamp"):
-                self._sync(rs)
+        synced: dict[str, tuple[str, ...]] = {}
+        for stored in self.ctx.store.scan(R.REPLICASETS):
+            if stored["metadata"].get("deletionTimestamp"):
+                continue
+            uid = stored["metadata"]["uid"]
+            synced[uid] = _fingerprint(self.ctx, stored, R.PODS)
+            # A pod it could not create (admission refused it) is retried at every tick.
+            satisfied = dig(stored, "status", "replicas", default=0) == \
+                dig(stored, "spec", "replicas", default=1)
+            if self._synced.get(uid) != synced[uid] or not satisfied:
+                self._sync(deep(stored))
+        self._synced = synced
 
     def _sync(self, rs: Obj) -> None:
         pods = [p for p in owned(self.ctx, R.PODS, rs) if is_active(p)]
@@ -70,11 +100,19 @@ class DeploymentController:
         self.ctx = ctx
         # deployment uid -> (template hash, time of last progress, available seen then)
         self._progress: dict[str, tuple[str, float, int]] = {}
+        self._synced: dict[str, tuple[str, ...]] = {}  # as in ReplicaSetController
 
     def reconcile(self) -> None:
-        for deployment in self.ctx.store.list(R.DEPLOYMENTS)[0]:
-            if not deployment["metadata"].get("deletionTimestamp"):
-                self._sync(deployment)
+        synced: dict[str, tuple[str, ...]] = {}
+        for stored in self.ctx.store.scan(R.DEPLOYMENTS):
+            if stored["metadata"].get("deletionTimestamp"):
+                continue
+            uid = stored["metadata"]["uid"]
+            synced[uid] = _fingerprint(self.ctx, stored, R.REPLICASETS)
+            # Only a complete rollout is clock-free: one in progress can miss its deadline.
+            if self._synced.get(uid) != synced[uid] or not _complete(stored):
+                self._sync(deep(stored))
+        self._synced = synced
 
     def _sync(self, deployment: Obj) -> None:
         spec = deployment["spec"]
