@@ -174,6 +174,13 @@ def report(runs: list[Any], wall: float, enqueue_seconds: float) -> None:
           f"p95 {percentile(waits, 0.95):.2f} s, max {waits[-1]:.2f} s (goal: median <= 1 s)"
           + (f"; {unstarted} never started: counted with their wait so far, so these are lower "
              "bounds" if unstarted else ""))
+    reasons: dict[str, int] = {}
+    for run in runs:
+        if run.status == "failed":
+            reason = re.sub(r"\d+", "N", run.error or "")[:150]
+            reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1])[:3]:
+        print(f"  failed ({count}): {reason}")
     print(f"  pickup by an idle worker (the first {WORKERS} runs' queue wait): "
           + ", ".join(f"{w:.0f} ms" for w in first_waits))
 

@@ -96,11 +96,19 @@ def build_connection(spec: ConnectionSpec) -> BuiltConnection:
         ) from None
 
 
+POOL_MAXSIZE = 64
+
+
 def _new_configuration() -> k8s.Configuration:
     configuration = k8s.Configuration()
     # One retry layer only: ours (errors.retry) knows which failures are worth repeating;
     # urllib3's default would silently multiply attempts.
     configuration.retries = 0
+    # urllib3 keeps at most this many connections per host and opens (TLS handshake included)
+    # and drops a new one for every request beyond it. The default is 5 x CPUs; a worker's
+    # task threads each apply and list with several threads of their own, so that many
+    # were in flight and every check paid a handshake.
+    configuration.connection_pool_maxsize = POOL_MAXSIZE
     return configuration
 
 
