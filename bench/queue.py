@@ -2,16 +2,16 @@
 queue wait <= 1 s).
 
 The production stack: PostgreSQL + Redis (broker) in a database of its own, the sandbox cluster
-in its own process (as a real API server would be), and two worker processes started the way
-the README starts them (`celery -A kubeorch worker`: a thread pool of
-KUBEORCH_WORKER_CONCURRENCY tasks, 8 by default; BENCH_QUEUE_CONCURRENCY overrides it, e.g. 1
-for one task at a time per worker), with fast engine timings (settle 0.5 s, poll 0.2 s backing
-off to 2 s; degraded grace and lease at their defaults). A run's task applies it and looks once;
-the health wait then runs as short check tasks, so a worker is only busy while a run applies or
-is checked, not while its pods start. 100 workflows of 5 ConfigMaps + 5 Deployments (1 replica,
-each mounting its ConfigMap), each in its own namespace, are started through the real
-`start_run` action from this process, back to back. Queue wait = started_at - created_at. The
-workers' own logs say where their time went (applies vs health checks).
+in its own process (as a real API server would be), and two worker processes started the way the
+README starts them (`celery -A kubeorch worker`: a thread pool of KUBEORCH_WORKER_CONCURRENCY
+tasks, 32 by default on PostgreSQL; BENCH_QUEUE_CONCURRENCY overrides it, e.g. 1 for one task at
+a time per worker), with fast engine timings (settle 0.5 s, poll 0.2 s backing off to 2 s;
+degraded grace and lease at their defaults). A run's task applies it and looks once; the health
+wait then runs as short check tasks, so a worker is only busy while a run applies or is checked,
+not while its pods start. 100 workflows of 5 ConfigMaps + 5 Deployments (1 replica, each
+mounting its ConfigMap), each in its own namespace, are started through the real `start_run`
+action from this process, back to back. Queue wait = started_at - created_at. The workers' own
+logs say where their time went (applies vs health checks).
 
     scripts/with-services .venv/bin/python -m bench.queue
 """
