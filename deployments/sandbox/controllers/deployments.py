@@ -3,11 +3,14 @@ keep the old ReplicaSet serving until the new pods are ready, real-shaped status
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import deletion
 from .. import resources as R
 from ..util import Obj, deep, dig, owner_ref, stable_hash
 from .base import Context, set_condition
 from .pods import (
+    controlled_by,
     create_pod,
     delete_pod,
     is_active,
@@ -37,36 +40,48 @@ def _scaled_value(value: object, total: int, round_up: bool) -> int:
 def _fingerprint(ctx: Context, owner: Obj, rt: R.ResourceType) -> tuple[str, ...]:
     """The resourceVersions of an owner and of the objects it controls, read without copying
     (the caller holds the store lock): equal fingerprints, same world."""
-    uid = owner["metadata"]["uid"]
-    versions = [owner["metadata"].get("resourceVersion", "")]
-    for obj in ctx.store.scan(rt, owner["metadata"].get("namespace")):
-        if any(ref.get("uid") == uid and ref.get("controller")
-               for ref in obj["metadata"].get("ownerReferences", [])):
-            versions.append(obj["metadata"].get("resourceVersion", ""))
-    return tuple(versions)
+    controlled = controlled_by(owner)
+    children = ctx.store.scan(rt, owner["metadata"].get("namespace"))
+    return (owner["metadata"].get("resourceVersion", ""),
+            *(obj["metadata"].get("resourceVersion", "") for obj in children if controlled(obj)))
+
+
+Fingerprints = dict[str, tuple[str, ...]]  # owner uid -> _fingerprint at its last sync
+
+
+def _sync_changed(ctx: Context, rt: R.ResourceType, children: R.ResourceType,
+                  synced: Fingerprints, settled: Callable[[Obj], bool],
+                  sync: Callable[[Obj], None]) -> Fingerprints:
+    """sync(a copy of) every owner of `rt` not being deleted, except one whose fingerprint is
+    the one in `synced` and that its last sync left settled: its sync would write nothing.
+    Returns this pass's fingerprints, for the next pass."""
+    current: Fingerprints = {}
+    for stored in ctx.store.scan(rt):
+        if stored["metadata"].get("deletionTimestamp"):
+            continue
+        uid = stored["metadata"]["uid"]
+        current[uid] = _fingerprint(ctx, stored, children)
+        if synced.get(uid) != current[uid] or not settled(stored):
+            sync(deep(stored))
+    return current
+
+
+def _satisfied(rs: Obj) -> bool:
+    """Did the last sync get all its pods? A pod it could not create (admission refused it)
+    is retried at every tick."""
+    return dig(rs, "status", "replicas", default=0) == dig(rs, "spec", "replicas", default=1)
 
 
 class ReplicaSetController:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # uid -> fingerprint of the last sync. A ReplicaSet's sync depends on it and its pods
-        # only (no clock), so when neither changed since, it would write nothing: skipped,
-        # rather than copying every ReplicaSet and its pods at every tick.
-        self._synced: dict[str, tuple[str, ...]] = {}
+        # A ReplicaSet's sync depends on it and its pods only (no clock): when neither changed
+        # since, it is skipped rather than copying every ReplicaSet and its pods at every tick.
+        self._synced: Fingerprints = {}
 
     def reconcile(self) -> None:
-        synced: dict[str, tuple[str, ...]] = {}
-        for stored in self.ctx.store.scan(R.REPLICASETS):
-            if stored["metadata"].get("deletionTimestamp"):
-                continue
-            uid = stored["metadata"]["uid"]
-            synced[uid] = _fingerprint(self.ctx, stored, R.PODS)
-            # A pod it could not create (admission refused it) is retried at every tick.
-            satisfied = dig(stored, "status", "replicas", default=0) == \
-                dig(stored, "spec", "replicas", default=1)
-            if self._synced.get(uid) != synced[uid] or not satisfied:
-                self._sync(deep(stored))
-        self._synced = synced
+        self._synced = _sync_changed(self.ctx, R.REPLICASETS, R.PODS, self._synced, _satisfied,
+                                     self._sync)
 
     def _sync(self, rs: Obj) -> None:
         pods = [p for p in owned(self.ctx, R.PODS, rs) if is_active(p)]
@@ -100,19 +115,12 @@ class DeploymentController:
         self.ctx = ctx
         # deployment uid -> (template hash, time of last progress, available seen then)
         self._progress: dict[str, tuple[str, float, int]] = {}
-        self._synced: dict[str, tuple[str, ...]] = {}  # as in ReplicaSetController
+        self._synced: Fingerprints = {}  # as in ReplicaSetController
 
     def reconcile(self) -> None:
-        synced: dict[str, tuple[str, ...]] = {}
-        for stored in self.ctx.store.scan(R.DEPLOYMENTS):
-            if stored["metadata"].get("deletionTimestamp"):
-                continue
-            uid = stored["metadata"]["uid"]
-            synced[uid] = _fingerprint(self.ctx, stored, R.REPLICASETS)
-            # Only a complete rollout is clock-free: one in progress can miss its deadline.
-            if self._synced.get(uid) != synced[uid] or not _complete(stored):
-                self._sync(deep(stored))
-        self._synced = synced
+        # Only a complete rollout is clock-free: one in progress can miss its deadline.
+        self._synced = _sync_changed(self.ctx, R.DEPLOYMENTS, R.REPLICASETS, self._synced,
+                                     _complete, self._sync)
 
     def _sync(self, deployment: Obj) -> None:
         spec = deployment["spec"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Callable
 
 from .. import deletion
 from .. import resources as R
@@ -13,16 +14,21 @@ from .base import Context
 _COUNTER = itertools.count(1)
 
 
-def owned(ctx: Context, rt: R.ResourceType, owner: Obj) -> list[Obj]:
+def controlled_by(owner: Obj) -> Callable[[Obj], bool]:
+    """Is an object controlled by `owner` (its controller ownerReference)?"""
     uid = owner["metadata"]["uid"]
 
     def controlled(obj: Obj) -> bool:
         return any(ref.get("uid") == uid and ref.get("controller")
                    for ref in obj["metadata"].get("ownerReferences", []))
 
+    return controlled
+
+
+def owned(ctx: Context, rt: R.ResourceType, owner: Obj) -> list[Obj]:
     # Filter before the store copies: copying every pod of the namespace per owner made each
     # controller tick quadratic in the number of pods.
-    items, _ = ctx.store.list(rt, owner["metadata"].get("namespace"), controlled)
+    items, _ = ctx.store.list(rt, owner["metadata"].get("namespace"), controlled_by(owner))
     return items
 
 
