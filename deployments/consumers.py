@@ -3,18 +3,14 @@
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db.models import Q
 
-from deployments.events import topic_group
-from deployments.fanout import Subscription, subscribe
+from deployments.feeds import Batch, Listener, listen, topic_scope
 from deployments.models import Event
-from deployments.sse import BATCH, events_after, heartbeat_seconds
 from workflows.models import Workflow
 from workflows.workflow_events import workflow_topic
 
@@ -24,13 +20,15 @@ log = logging.getLogger(__name__)
 class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
     """Streams a workflow's events. `?after=<event id>` resumes after a disconnect.
 
-    Follows the workflow through the process's fan-out (deployments.fanout) in a task of its
-    own rather than through channel-layer messages to the consumer: channels dispatches each
-    message through close_old_connections in the one sync thread, which serialized 1,000
-    consumers' wake-ups (and each consumer cost one Redis message per event)."""
+    The process's feed of the workflow (deployments.feeds) writes each event to the socket
+    itself: a consumer costs no task wake-up or table read per event, and no channel-layer
+    message (channels would dispatch those one by one through the sync thread)."""
 
+    # No channel-layer channel of its own: nothing is sent to it through the layer (an alias
+    # that is not configured gives none), which saves a channel and a receive task per socket.
+    channel_layer_alias = "kubeorch.no-layer"
     follower: "asyncio.Task[None] | None" = None
-    subscription: Subscription | None = None
+    listener: Listener | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -43,55 +41,32 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.topic = workflow_topic(workflow_id)
-        self.last_id = resume_point
-        self.subscription = await subscribe([topic_group(self.topic)])
-        joined = time.monotonic()
+        # The feed follows the workflow before the socket is accepted: nothing emitted after
+        # the accept is missed, and what came before it is replayed from resume_point.
+        self.listener = await listen(topic_scope(self.topic), resume_point, self._deliver)
         await self.accept()
-        self.follower = asyncio.ensure_future(self._follow(joined))
+        self.follower = asyncio.ensure_future(self._follow(self.listener))
 
     async def disconnect(self, code: int) -> None:
         if self.follower is not None:
             self.follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.follower
-        if self.subscription is not None:
-            await self.subscription.close()
+        if self.listener is not None:
+            self.listener.leave()
 
-    async def _follow(self, joined: float) -> None:
-        assert self.subscription is not None
-        woken_by: int | None = None
-        started_after: float | None = joined  # the first read follows the join
+    async def _follow(self, listener: Listener) -> None:
         try:
-            while True:
-                await self._send_new_events(woken_by, started_after)
-                started_after = None
-                while True:  # until a wake-up about an event not sent yet, or a quiet spell
-                    try:
-                        woken_by = await self.subscription.wait(heartbeat_seconds())
-                    except TimeoutError:
-                        woken_by = None  # re-read anyway: catches what the layer dropped
-                        break
-                    if woken_by is None or woken_by > self.last_id:
-                        break
+            await listener.run()
         except asyncio.CancelledError:
             raise
-        except Exception:  # a broken follower must not leave a silent socket open
+        except Exception:  # a broken stream must not leave a silent socket open
             log.exception("event stream of %s failed", self.topic)
             await self.close(code=1011)
 
-    async def _send_new_events(self, woken_by: int | None, started_after: float | None) -> None:
-        # The read is shared with the process's other streams of this topic (one query and one
-        # JSON encoding for all subscribers woken by an event); see deployments.sse.events_after.
-        while True:
-            events = await events_after(
-                Q(topic=self.topic), self.last_id, woken_by=woken_by, started_after=started_after
-            )
-            started_after = None
-            for event in events:
-                await self.send(text_data=event.data)
-                self.last_id = event.id
-            if len(events) < BATCH:
-                return
+    async def _deliver(self, batch: Batch) -> None:
+        for event in batch.events:
+            await self.base_send({"type": "websocket.send", "text": event.data})
 
     @database_sync_to_async
     def _authorize_and_resume(self, user: Any, workflow_id: int) -> int | None:

@@ -1,175 +1,182 @@
-"""Server-sent event streams of the Event table.
+"""Server-sent event streams of the Event table, a plain ASGI app (routed by kubeorch.asgi):
+`GET /v1/api/workflows/{id}/events` (one workflow) and `GET /api/events` (every team of the
+user). Authentication: `Authorization: Token <key>`, else the session cookie.
 
-The table is the source of truth and the channel layer only wakes the stream up: a client that
-reconnects with Last-Event-ID gets every event after it from the table, in id order, exactly
-once, whatever the channel layer dropped.
+The table is the source of truth and the channel layer only wakes the process's feed up
+(deployments.feeds): a client that reconnects with Last-Event-ID gets every event after it
+from the table, in id order, exactly once, whatever the channel layer dropped.
+
+Why not a Django view: a streaming response kept Django's request machinery alive for the
+stream's whole life (a thread for the sync middleware, the request, a task group, a generator
+step per event): about 250 objects per open stream that every full garbage collection walked
+(pauses of 100-300 ms at 500 streams a process), and half the CPU an event cost. Here a stream
+is authenticated and authorized in one database trip, joins its feed, and the feed writes each
+event to the connection.
 """
 
 import asyncio
 import json
-import time
-import weakref
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import close_old_connections, connections
-from django.db.models import Q
+from django.http import parse_cookie
+from rest_framework.authtoken.models import Token
 
-from deployments.events import serialize
-from deployments.fanout import subscribe
-from deployments.models import Event
-
-BATCH = 500
-
-
-def heartbeat_seconds() -> float:
-    return float(getattr(settings, "KUBEORCH_SSE_HEARTBEAT_SECONDS", 15))
-
-
-@dataclass(frozen=True, slots=True)
-class Encoded:
-    """An event encoded once per read, for every subscriber that shares the read: `data` is
-    the WebSocket message and the SSE `data:`, `frame` the whole SSE event. Encoding it per
-    subscriber cost 1,000 json.dumps per event at 1,000 subscribers."""
-
-    id: int
-    type: str
-    data: str
-    frame: str
-
-
-def encode(event: dict[str, Any]) -> Encoded:
-    data = json.dumps(event)
-    frame = f"id: {event['id']}\nevent: {event['type']}\ndata: {data}\n\n"
-    return Encoded(event["id"], event["type"], data, frame)
-
-
-def format_event(event: dict[str, Any]) -> str:
-    return encode(event).frame
-
-
-@sync_to_async
-def latest_event_id() -> int:
-    close_old_connections()
-    try:
-        return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    finally:
-        # A stream lives for hours: do not hold this request's connection (CONN_MAX_AGE=0)
-        # while it follows, or 1,000 open streams exhaust PostgreSQL's max_connections.
-        connections.close_all()
-
-
-def _query_events_after(scope: Q, last_id: int) -> list[Encoded]:
-    try:
-        rows = Event.objects.filter(scope, id__gt=last_id).order_by("id")[:BATCH]
-        return [encode(serialize(e)) for e in rows]
-    finally:
-        connections.close_all()  # this pool thread's own connection; one per query
-
-
-_query_in_pool = sync_to_async(_query_events_after, thread_sensitive=False)
-
-# The queries in flight per event loop, shared by every stream of this process asking the same
-# question: (scope, last_id) -> (when the query started, its result). 1,000 subscribers of a
-# topic woken by one event run a handful of queries instead of 1,000.
-_Query = tuple[float, "asyncio.Future[list[Encoded]]"]
-_in_flight: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Any, _Query]]" = (
-    weakref.WeakKeyDictionary()
+from deployments.feeds import (
+    Batch,
+    Listener,
+    Scope,
+    listen,
+    newest_event_id,
+    teams_scope,
+    topic_scope,
 )
+from kubeorch.ws_auth import header_token_key
+from workflows.models import Workflow
+from workflows.permissions import visible_teams
+from workflows.workflow_events import workflow_topic
+
+log = logging.getLogger(__name__)
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+WORKFLOW_EVENTS = re.compile(r"^/v1/api/workflows/(?P<workflow_pk>\d+)/events/?$")
+ALL_EVENTS = re.compile(r"^/api/events/?$")
+
+STREAM_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),  # proxies must not buffer the stream
+    (b"x-content-type-options", b"nosniff"),
+]
 
 
-async def _shared_query(scope: Q, last_id: int, started_after: float | None) -> list[Encoded]:
-    """The result of a query for (scope, last_id) started at `started_after` or later (any
-    query in flight when None): joins one in flight, else starts one.
-
-    At most one query per question is in flight: a caller that needs a fresher read than the
-    one in flight waits for it to end and then starts (or joins) the next, which every such
-    caller shares. Starting one per caller instead queued 1,000 queries (one per stream that
-    connected) in the thread pool, ahead of the reads the events waited for."""
-    queries = _in_flight.setdefault(asyncio.get_running_loop(), {})
-    key = (str(scope), last_id)
-    while True:
-        query = queries.get(key)
-        if query is None:
-            query = (time.monotonic(), asyncio.ensure_future(_query_in_pool(scope, last_id)))
-            queries[key] = query
-
-            def forget(_: object, key: Any = key, query: _Query = query) -> None:
-                if queries.get(key) is query:
-                    del queries[key]
-
-            # Registered first, so it has run when a caller waiting below wakes up.
-            query[1].add_done_callback(forget)
-        if started_after is None or query[0] >= started_after:
-            # shield: a subscriber that disconnects must not cancel the query others wait for.
-            return await asyncio.shield(query[1])
-        await asyncio.wait([query[1]])  # too old for us: the next one starts when it ends
+def is_event_stream_path(path: str) -> bool:
+    return bool(WORKFLOW_EVENTS.match(path) or ALL_EVENTS.match(path))
 
 
-async def events_after(
-    scope: Q, last_id: int, *, woken_by: int | None = None, started_after: float | None = None
-) -> list[Encoded]:
-    """Events in `scope` after `last_id` in id order (at most BATCH), read by a query shared
-    with the other streams of this process (and encoded once for all of them).
-
-    `started_after` (a time.monotonic()) asks for a query started then or later: a stream that
-    just joined its groups must not reuse an older read. `woken_by` is the id of the event
-    whose wake-up the caller received: a shared read that does not reach it started before that
-    event committed, so it is read again by a query started after the wake-up. Either way the
-    caller sees what a query of its own, run now, would return."""
-    called = time.monotonic()
-    events = await _shared_query(scope, last_id, started_after)
-    stale = not events or events[-1].id < (woken_by or 0)
-    if woken_by is not None and woken_by > last_id and len(events) < BATCH and stale:
-        events = await _shared_query(scope, last_id, called)
-    return events
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return str(value.decode("latin1"))
+    return None
 
 
-async def start_cursor(last_id: int | None) -> int:
-    """Where a stream starts: after Last-Event-ID, or now. Fixed when the request arrives, not
-    when the body is first pulled, so events created in between are not skipped."""
-    return await latest_event_id() if last_id is None else last_id
-
-
-async def stream(scope: Q, groups: list[str], cursor: int) -> AsyncIterator[str]:
-    """Replay after `cursor`, then follow; a comment line every heartbeat."""
-    # Woken by the process's fan-out (deployments.fanout), not by a channel of its own.
-    subscription = await subscribe(groups)
-    woken_by: int | None = None
-    started_after: float | None = time.monotonic()  # the first read follows the join
-    try:
-        yield ": connected\n\n"
-        while True:
-            events = await events_after(
-                scope, cursor, woken_by=woken_by, started_after=started_after
-            )
-            started_after = None
-            if events:
-                # One chunk per read: one ASGI send (and socket write) for a burst.
-                yield "".join(event.frame for event in events)
-                cursor = events[-1].id
-            if len(events) == BATCH:
-                continue
-            while True:  # until a wake-up about an event not sent yet, or a heartbeat
-                try:
-                    woken_by = await subscription.wait(heartbeat_seconds())
-                except TimeoutError:
-                    yield ": keepalive\n\n"
-                    woken_by = None  # re-read anyway: catches what the layer dropped
-                    break
-                if woken_by is None or woken_by > cursor:
-                    break
-    finally:
-        await subscription.close()
-        # The replay queries ran in asgiref's sync thread; do not leave its connection open.
-        await sync_to_async(connections.close_all)()
-
-
-def last_event_id(request: Any) -> int | None:
-    raw = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
+def last_event_id(scope: dict[str, Any]) -> int | None:
+    """The resume point: the `Last-Event-ID` header (EventSource sends it when it reconnects),
+    else `?last_event_id=`."""
+    raw = _header(scope, b"last-event-id")
+    if raw is None:
+        query = parse_qs((scope.get("query_string") or b"").decode("latin1"))
+        raw = (query.get("last_event_id") or [None])[0]
     if raw is not None and raw.strip().isdigit():
         return int(raw.strip())
     return None
+
+
+def _user(scope: dict[str, Any]) -> Any:
+    """The token's user, else the session's; None if neither (or inactive)."""
+    key = header_token_key(scope)
+    if key is not None:
+        token = Token.objects.select_related("user").filter(key=key).first()
+        return token.user if token and token.user.is_active else None
+    session_key = parse_cookie(_header(scope, b"cookie") or "").get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # Django's own check: the session's backend, the user, and the password hash it recorded.
+    user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
+    return user if user.is_authenticated else None
+
+
+def _open(scope: dict[str, Any], workflow_pk: int | None) -> tuple[int, Scope | None, int]:
+    """(HTTP status, what the stream may see, where it starts), in one database trip."""
+    close_old_connections()
+    try:
+        user = _user(scope)
+        if user is None:
+            return 401, None, 0
+        if workflow_pk is not None:
+            if not Workflow.objects.filter(pk=workflow_pk, team__memberships__user=user).exists():
+                return 404, None, 0
+            visible = topic_scope(workflow_topic(workflow_pk))
+        else:
+            visible = teams_scope(list(visible_teams(user).values_list("id", flat=True)))
+        resume = last_event_id(scope)
+        # Without a resume point a stream starts now, fixed before it joins its feed.
+        return 200, visible, newest_event_id() if resume is None else resume
+    finally:
+        # A stream lives for hours: keep no connection for it (CONN_MAX_AGE=0), or 1,000
+        # open streams exhaust PostgreSQL's max_connections.
+        connections.close_all()
+
+
+_open_in_pool = sync_to_async(_open, thread_sensitive=False)
+
+ERRORS = {
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    404: ("not_found", "not found"),
+    405: ("method_not_allowed", "event streams answer GET only"),
+}
+
+
+async def _error(send: Send, status: int) -> None:
+    code, message = ERRORS[status]
+    headers = [(b"content-type", b"application/json")]
+    if status == 405:
+        headers.append((b"allow", b"GET"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body",
+                "body": json.dumps({"code": code, "message": message}).encode()})
+
+
+async def _stop_on_disconnect(receive: Receive, listener: Listener) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass  # the (empty) request body
+    listener.stop()
+
+
+async def event_streams(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    """The ASGI app of both event-stream paths (see is_event_stream_path)."""
+    if scope["method"] != "GET":
+        await _error(send, 405)
+        return
+    match = WORKFLOW_EVENTS.match(scope["path"])
+    status, visible, cursor = await _open_in_pool(
+        scope, int(match["workflow_pk"]) if match else None
+    )
+    if visible is None:
+        await _error(send, status)
+        return
+
+    async def deliver(batch: Batch) -> None:
+        await send({"type": "http.response.body", "body": batch.sse, "more_body": True})
+
+    async def keepalive() -> None:
+        await send({"type": "http.response.body", "body": b": keepalive\n\n",
+                    "more_body": True})
+
+    # Joined before the response starts: a client that saw `: connected` misses nothing.
+    listener = await listen(visible, cursor, deliver, keepalive)
+    watcher = asyncio.ensure_future(_stop_on_disconnect(receive, listener))
+    try:
+        await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
+        await send({"type": "http.response.body", "body": b": connected\n\n",
+                    "more_body": True})
+        await listener.run()
+    except Exception:  # the client reconnects with Last-Event-ID and misses nothing
+        log.warning("event stream %s ended", visible.key, exc_info=True)
+    finally:
+        listener.leave()
+        watcher.cancel()
+    await send({"type": "http.response.body", "body": b""})

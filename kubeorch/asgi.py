@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django (`/mcp` through the MCP server), WebSockets through
-Channels routing."""
+"""ASGI entry point: HTTP through Django (`/mcp` through the MCP server, the event streams
+through deployments.sse), WebSockets through Channels routing."""
 
 import os
 from typing import Any
@@ -13,14 +13,18 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from deployments.mcp.app import is_mcp_path, mcp_app  # noqa: E402
+from deployments.sse import event_streams, is_event_stream_path  # noqa: E402
 from kubeorch.routing import websocket_urlpatterns  # noqa: E402
 from kubeorch.ws_auth import TokenAuthMiddleware  # noqa: E402
 
 
 async def http_app(scope: dict, receive: Any, send: Any) -> None:
-    """`/mcp` is the MCP server for coding agents (deployments/mcp); the rest is Django."""
+    """`/mcp` is the MCP server for coding agents (deployments/mcp), the event streams are
+    deployments.sse; the rest is Django."""
     if is_mcp_path(scope["path"]):
         await mcp_app(scope, receive, send)
+    elif is_event_stream_path(scope["path"]):
+        await event_streams(scope, receive, send)
     else:
         await django_asgi_app(scope, receive, send)
 

@@ -1,4 +1,4 @@
-"""Adds the endpoints drf-spectacular cannot see (plain async SSE views) to the schema."""
+"""Adds the endpoints drf-spectacular cannot see (the SSE streams, plain ASGI) to the schema."""
 
 from typing import Any
 

@@ -3,13 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from deployments.api import event_views
 from deployments.api.credential_urls import credential_urlpatterns
 from deployments.api.urls import artifact_urlpatterns, record_urlpatterns
 
 api: list = [
-    path("workflows/<int:workflow_pk>/events", event_views.workflow_events,
-         name="workflow-events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("workflows.api.urls")),
@@ -21,7 +18,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("v1/api/", include(api)),
-    path("api/events", event_views.all_events, name="events"),
     path("api/", include(record_urlpatterns)),
     path("api/", include(artifact_urlpatterns)),
     path("api/", include(credential_urlpatterns)),

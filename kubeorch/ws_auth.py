@@ -14,13 +14,21 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 
 
-def token_key(scope: dict[str, Any]) -> str | None:
-    """The key from `Authorization: Token <key>`, else from `?token=`; None if neither."""
+def header_token_key(scope: dict[str, Any]) -> str | None:
+    """The key from `Authorization: Token <key>`; None without one."""
     for name, value in scope.get("headers") or []:
         if name.lower() == b"authorization":
             scheme, _, key = value.decode("latin1").strip().partition(" ")
             if scheme.lower() == "token" and key.strip():
                 return key.strip()
+    return None
+
+
+def token_key(scope: dict[str, Any]) -> str | None:
+    """The key from `Authorization: Token <key>`, else from `?token=`; None if neither."""
+    key = header_token_key(scope)
+    if key is not None:
+        return key
     query = parse_qs((scope.get("query_string") or b"").decode("latin1"))
     keys = query.get("token") or []
     return keys[0] if keys and keys[0] else None

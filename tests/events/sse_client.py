@@ -11,17 +11,20 @@ from kubeorch.asgi import application
 
 
 class SSEClient:
-    def __init__(self, path: str, token: str | None = None, last_event_id: int | None = None):
+    def __init__(self, path: str, token: str | None = None, last_event_id: int | None = None,
+                 cookie: str | None = None, method: str = "GET"):
         headers = [(b"host", b"testserver"), (b"accept", b"text/event-stream")]
         if token:
             headers.append((b"authorization", f"Token {token}".encode()))
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
         if last_event_id is not None:
             headers.append((b"last-event-id", str(last_event_id).encode()))
         path, _, query = path.partition("?")
         self.scope = {
             "type": "http",
             "http_version": "1.1",
-            "method": "GET",
+            "method": method,
             "path": path,
             "raw_path": path.encode(),
             "query_string": query.encode(),

@@ -4,7 +4,9 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connections
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from deployments.events import emit
@@ -43,7 +45,7 @@ async def test_workflow_stream_resumes_after_disconnect_without_missing(alice, t
     workflow, other, token = await setup_world(alice, team)
     client = SSEClient(f"/v1/api/workflows/{workflow.pk}/events", token)
     assert await client.connect() == 200
-    assert client.headers[b"Content-Type"].startswith(b"text/event-stream")
+    assert client.headers[b"content-type"].startswith(b"text/event-stream")
     await publish(team.pk, workflow.pk, 3)
     await publish(team.pk, other.pk, 1)  # another workflow's event never shows up here
     seen = [await client.next_event() for _ in range(3)]
@@ -105,4 +107,50 @@ async def test_stream_authorization(alice, charlie, team):
     assert await outsider.connect() == 404
     assert (await outsider.body())["code"] == "not_found"
     assert await SSEClient("/api/events").connect() == 401
+    await close_db()
+
+
+@sync_to_async
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@sync_to_async
+def change_password(user) -> None:
+    user.set_password("a-new-password")
+    user.save()
+
+
+async def test_browsers_stream_with_their_session_cookie(alice, bob, charlie, team, settings):
+    settings.KUBEORCH_SSE_HEARTBEAT_SECONDS = 0.2
+    workflow, private, _ = await setup_world(alice, team)
+    path = f"/v1/api/workflows/{workflow.pk}/events"
+    bob_cookie = await session_cookie(bob)
+    bob_stream = SSEClient(path, cookie=bob_cookie)
+    assert await bob_stream.connect() == 200
+    await publish(team.pk, workflow.pk, 1, type="seen.by.bob")
+    assert (await bob_stream.next_event())["type"] == "seen.by.bob"
+    await bob_stream.close()
+
+    charlie_cookie = await session_cookie(charlie)
+    assert await SSEClient(path, cookie=charlie_cookie).connect() == 404
+    private_path = f"/v1/api/workflows/{private.pk}/events"
+    assert await SSEClient(private_path, cookie=bob_cookie).connect() == 404
+    forged = SSEClient(path, cookie=f"{settings.SESSION_COOKIE_NAME}=not-a-session")
+    assert await forged.connect() == 401
+    assert (await forged.body())["code"] == "not_authenticated"
+    # A password change ends the other sessions, as on every other page.
+    await change_password(bob)
+    assert await SSEClient(path, cookie=bob_cookie).connect() == 401
+    await close_db()
+
+
+async def test_streams_answer_get_only(alice, team):
+    workflow, _, token = await setup_world(alice, team)
+    post = SSEClient(f"/v1/api/workflows/{workflow.pk}/events", token, method="POST")
+    assert await post.connect() == 405
+    assert post.headers[b"allow"] == b"GET"
+    assert (await post.body())["code"] == "method_not_allowed"
     await close_db()
