@@ -6,11 +6,12 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import close_old_connections, connections
 
-from deployments.feeds import Batch, Listener, listen, topic_scope
-from deployments.models import Event
+from deployments.feeds import Batch, Listener, listen, newest_event_id, topic_scope
+from kubeorch.ws_auth import stream_user
 from workflows.models import Workflow
 from workflows.workflow_events import workflow_topic
 
@@ -31,14 +32,10 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
     listener: Listener | None = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
         workflow_id = self.scope["url_route"]["kwargs"]["workflow_id"]
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
-        resume_point = await self._authorize_and_resume(user, workflow_id)
-        if resume_point is None:
-            await self.close(code=4404)
+        refused, resume_point = await _open_in_pool(self.scope, workflow_id)
+        if refused:
+            await self.close(code=refused)
             return
         self.topic = workflow_topic(workflow_id)
         # The feed follows the workflow before the socket is accepted: nothing emitted after
@@ -68,16 +65,25 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
         for event in batch.events:
             await self.base_send({"type": "websocket.send", "text": event.data})
 
-    @database_sync_to_async
-    def _authorize_and_resume(self, user: Any, workflow_id: int) -> int | None:
-        """Where the stream starts, or None if the user cannot see the workflow. One trip to
-        the sync thread (each opens a database connection): connects queue there, and Daphne
-        drops a handshake that takes over 5 s."""
+
+
+def _open(scope: dict[str, Any], workflow_id: int) -> tuple[int, int]:
+    """(close code, 0 when allowed; where the stream starts) in one database trip, in the
+    thread pool: connects queue behind each other in the one sync thread, and Daphne drops a
+    handshake that takes too long. Authenticated here (kubeorch.ws_auth), not by channels'
+    auth middleware: its session wrapper would sit in the path of every message sent."""
+    close_old_connections()
+    try:
+        user = stream_user(scope, query_token=True)
+        if user is None:
+            return 4401, 0
         if not Workflow.objects.filter(pk=workflow_id, team__memberships__user=user).exists():
-            return None
-        query = parse_qs(self.scope.get("query_string", b"").decode())
-        raw = (query.get("after") or [""])[0]
-        if raw.isdigit():
-            return int(raw)
-        # Without a resume point a client starts from now, as an SSE client without Last-Event-ID.
-        return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            return 4404, 0
+        raw = (parse_qs(scope.get("query_string", b"").decode()).get("after") or [""])[0]
+        # Without a resume point a client starts from now, as an SSE client without one.
+        return 0, int(raw) if raw.isdigit() else newest_event_id()
+    finally:
+        connections.close_all()  # keep no connection for a stream that lives for hours
+
+
+_open_in_pool = sync_to_async(_open, thread_sensitive=False)

@@ -1,6 +1,6 @@
 """Server-sent event streams of the Event table, a plain ASGI app (routed by kubeorch.asgi):
 `GET /v1/api/workflows/{id}/events` (one workflow) and `GET /api/events` (every team of the
-user). Authentication: `Authorization: Token <key>`, else the session cookie.
+user). Authentication: `Authorization: Token <key>`, else the session cookie (kubeorch.ws_auth).
 
 The table is the source of truth and the channel layer only wakes the process's feed up
 (deployments.feeds): a client that reconnects with Last-Event-ID gets every event after it
@@ -19,17 +19,11 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from importlib import import_module
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.contrib.auth import get_user
 from django.db import close_old_connections, connections
-from django.http import parse_cookie
-from rest_framework.authtoken.models import Token
 
 from deployments.feeds import (
     Batch,
@@ -40,7 +34,7 @@ from deployments.feeds import (
     teams_scope,
     topic_scope,
 )
-from kubeorch.ws_auth import header_token_key
+from kubeorch.ws_auth import header, stream_user
 from workflows.models import Workflow
 from workflows.permissions import visible_teams
 from workflows.workflow_events import workflow_topic
@@ -65,17 +59,10 @@ def is_event_stream_path(path: str) -> bool:
     return bool(WORKFLOW_EVENTS.match(path) or ALL_EVENTS.match(path))
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
-    for key, value in scope.get("headers") or []:
-        if key.lower() == name:
-            return str(value.decode("latin1"))
-    return None
-
-
 def last_event_id(scope: dict[str, Any]) -> int | None:
     """The resume point: the `Last-Event-ID` header (EventSource sends it when it reconnects),
     else `?last_event_id=`."""
-    raw = _header(scope, b"last-event-id")
+    raw = header(scope, b"last-event-id")
     if raw is None:
         query = parse_qs((scope.get("query_string") or b"").decode("latin1"))
         raw = (query.get("last_event_id") or [None])[0]
@@ -84,26 +71,11 @@ def last_event_id(scope: dict[str, Any]) -> int | None:
     return None
 
 
-def _user(scope: dict[str, Any]) -> Any:
-    """The token's user, else the session's; None if neither (or inactive)."""
-    key = header_token_key(scope)
-    if key is not None:
-        token = Token.objects.select_related("user").filter(key=key).first()
-        return token.user if token and token.user.is_active else None
-    session_key = parse_cookie(_header(scope, b"cookie") or "").get(settings.SESSION_COOKIE_NAME)
-    if not session_key:
-        return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    # Django's own check: the session's backend, the user, and the password hash it recorded.
-    user = get_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
-    return user if user.is_authenticated else None
-
-
 def _open(scope: dict[str, Any], workflow_pk: int | None) -> tuple[int, Scope | None, int]:
     """(HTTP status, what the stream may see, where it starts), in one database trip."""
     close_old_connections()
     try:
-        user = _user(scope)
+        user = stream_user(scope, query_token=False)
         if user is None:
             return 401, None, 0
         if workflow_pk is not None:

@@ -9,13 +9,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubeorch.settings")
 django_asgi_app = get_asgi_application()  # set up Django before importing consumers
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from deployments.mcp.app import is_mcp_path, mcp_app  # noqa: E402
 from deployments.sse import event_streams, is_event_stream_path  # noqa: E402
 from kubeorch.routing import websocket_urlpatterns  # noqa: E402
-from kubeorch.ws_auth import TokenAuthMiddleware  # noqa: E402
 
 
 async def http_app(scope: dict, receive: Any, send: Any) -> None:
@@ -32,6 +30,6 @@ async def http_app(scope: dict, receive: Any, send: Any) -> None:
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": URLRouter(websocket_urlpatterns),
     }
 )

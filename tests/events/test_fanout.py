@@ -6,7 +6,9 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import connections
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from deployments.events import emit, topic_group
@@ -135,4 +137,34 @@ async def test_many_sse_streams_one_subscription_each_team_filtered(
         assert all(block.startswith(":") for block in await client.raw_blocks(3))
     for client in bobs + charlies:
         await client.close()
+    await close_db()
+
+
+@sync_to_async
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+async def test_websockets_authenticate_with_the_session_cookie(alice, bob, charlie, team):
+    shared, private = await make_workflows(alice, team)
+
+    async def socket(cookie: bytes, workflow):
+        ws = WebsocketCommunicator(application, f"/ws/workflows/{workflow.pk}/",
+                                   headers=[(b"cookie", cookie)])
+        return ws, await ws.connect()
+
+    bob_ws, (bob_ok, _) = await socket(await session_cookie(bob), shared)
+    assert bob_ok
+    _, (ok, code) = await socket(await session_cookie(bob), private)
+    assert not ok and code == 4404
+    _, (ok, code) = await socket(await session_cookie(charlie), shared)
+    assert not ok and code == 4404
+    _, (ok, code) = await socket(f"{settings.SESSION_COOKIE_NAME}=forged".encode(), shared)
+    assert not ok and code == 4401
+    await publish(shared, type="for.bob")
+    assert (await bob_ws.receive_json_from(timeout=5))["type"] == "for.bob"
+    await bob_ws.disconnect()
     await close_db()
