@@ -22,15 +22,12 @@ event loops ran. Needs DATABASE_URL and REDIS_URL:
 """
 
 import asyncio
-import base64
 import itertools
-import json
 import multiprocessing
 import os
-import struct
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -49,6 +46,7 @@ from bench.harness import (  # noqa: E402
     serve,
     setup_django,
 )
+from bench.subscribers import EVENT_TYPE, StreamClient, Subscriber, open_subscriber  # noqa: E402
 
 SCENARIOS = [("sse", 100), ("sse", 1000), ("websocket", 100), ("websocket", 1000)]
 if os.environ.get("BENCH_EVENTS_SCENARIOS"):  # e.g. "websocket:1000,sse:100"
@@ -68,121 +66,9 @@ INTERVAL = float(os.environ.get("BENCH_EVENTS_INTERVAL", 0.1))  # seconds betwee
 CONNECT_PARALLEL = 50  # connection attempts in flight, over all subscriber processes
 CONNECT_TIMEOUT = 60.0  # for all subscribers of a scenario
 DRAIN_TIMEOUT = 10.0  # after the last emit, for the stragglers
-EVENT_TYPE = "bench.ping"
 
 
 # --- the subscribers (child process; no Django) ---------------------------------------------
-
-
-@dataclass
-class Subscriber:
-    received: list[tuple[int, int, float]] = field(default_factory=list)  # (id, seq, latency)
-    error: str = ""
-    connected: bool = False
-
-
-async def read_http_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        if ":" in line:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-    return status, headers
-
-
-def record(sub: Subscriber, event: dict[str, Any], now: float) -> None:
-    if event.get("type") != EVENT_TYPE:
-        return
-    payload = event["payload"]
-    sub.received.append((event["id"], payload["seq"], now - payload["sent"]))
-
-
-async def sse_subscriber(
-    sub: Subscriber, port: int, workflow_id: int, token: str, ready: asyncio.Event,
-    stop: asyncio.Event,
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-    writer.write(
-        f"GET /v1/api/workflows/{workflow_id}/events HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\nAuthorization: Token {token}\r\n"
-        "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n".encode()
-    )
-    status, headers = await read_http_head(reader)
-    if status != 200:
-        raise RuntimeError(f"HTTP {status}")
-    chunked = headers.get("transfer-encoding", "").lower() == "chunked"
-    buffer = b""
-    while not stop.is_set():
-        if chunked:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            if size == 0:
-                raise RuntimeError("stream ended")
-            data = (await reader.readexactly(size + 2))[:-2]
-        else:
-            data = await reader.read(65536)
-            if not data:
-                raise RuntimeError("stream ended")
-        now = time.time()
-        buffer += data
-        while b"\n\n" in buffer:
-            block, buffer = buffer.split(b"\n\n", 1)
-            if block.startswith(b": connected"):
-                sub.connected = True
-                ready.set()
-                continue
-            for line in block.split(b"\n"):
-                if line.startswith(b"data: "):
-                    record(sub, json.loads(line[6:]), now)
-    return reader, writer
-
-
-def ws_frame(opcode: int, payload: bytes) -> bytes:
-    """A masked client frame (payloads here are small: < 126 bytes)."""
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload)) + mask + masked
-
-
-async def ws_subscriber(
-    sub: Subscriber, port: int, workflow_id: int, token: str, ready: asyncio.Event,
-    stop: asyncio.Event,
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        f"GET /ws/workflows/{workflow_id}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Authorization: Token {token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Origin: http://127.0.0.1:{port}\r\n\r\n".encode()
-    )
-    status, _ = await read_http_head(reader)
-    if status != 101:
-        raise RuntimeError(f"HTTP {status}")
-    sub.connected = True  # the consumer joins the group before it accepts
-    ready.set()
-    message = b""
-    while not stop.is_set():
-        first, second = await reader.readexactly(2)
-        length = second & 0x7F
-        if length == 126:
-            (length,) = struct.unpack("!H", await reader.readexactly(2))
-        elif length == 127:
-            (length,) = struct.unpack("!Q", await reader.readexactly(8))
-        payload = await reader.readexactly(length)  # server frames are not masked
-        opcode = first & 0x0F
-        if opcode == 0x9:  # ping: Daphne closes connections that do not answer
-            writer.write(ws_frame(0xA, payload))
-        elif opcode == 0x8:
-            raise RuntimeError(f"closed by the server: {payload[:2].hex()}")
-        elif opcode in (0x0, 0x1):
-            message += payload
-            if first & 0x80:
-                record(sub, json.loads(message), time.time())
-                message = b""
-    return reader, writer
 
 
 async def subscribe_all(
@@ -192,27 +78,14 @@ async def subscribe_all(
     subscribers = [Subscriber() for _ in range(count)]
     stop = asyncio.Event()
     gate = asyncio.Semaphore(max(1, CONNECT_PARALLEL // CLIENTS))
-    connect = sse_subscriber if transport == "sse" else ws_subscriber
-    writers: list[asyncio.StreamWriter] = []
+    clients: list[StreamClient] = []
 
     async def run(sub: Subscriber) -> None:
-        ready = asyncio.Event()
-        await gate.acquire()
-        released = False
-        try:
-            task = asyncio.ensure_future(connect(sub, port, workflow_id, token, ready, stop))
-            waiter = asyncio.ensure_future(ready.wait())
-            await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
-            gate.release()
-            released = True
-            waiter.cancel()
-            _, writer = await task
-            writers.append(writer)
-        except Exception as exc:
-            sub.error = f"{type(exc).__name__}: {exc}"[:120]
-        finally:
-            if not released:
-                gate.release()
+        async with gate:
+            try:
+                clients.append(await open_subscriber(transport, sub, port, workflow_id, token))
+            except Exception as exc:
+                sub.error = f"{type(exc).__name__}: {exc}"[:120]
 
     tasks = [asyncio.ensure_future(run(sub)) for sub in subscribers]
     started = time.monotonic()
@@ -242,6 +115,8 @@ async def subscribe_all(
         await asyncio.sleep(0.05)
     stop.set()
     cpu = time.process_time() - cpu_started
+    for client in clients:
+        client.stop()
     for task in [*tasks, prober]:
         task.cancel()
     await asyncio.gather(*tasks, prober, return_exceptions=True)
