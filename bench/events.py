@@ -6,11 +6,11 @@ Latency = the time a subscriber receives an event - the time its emitting transa
 The production stack: `manage.py serve --workers N` (N Daphne processes on one port, N = CPUs
 unless KUBEORCH_WEB_WORKERS says otherwise) on PostgreSQL + Redis (the RedisChannelLayer), in a
 database of its own. 100 and 1,000 subscribers per transport, over loopback, all on one
-workflow's stream: SSE `GET /v1/api/workflows/{id}/events` (raw asyncio sockets, chunked
-HTTP/1.1) and WebSocket `/ws/workflows/{id}/` (a minimal asyncio client). The subscribers run in
+workflow's stream: SSE `GET /v1/api/workflows/{id}/events` (chunked HTTP/1.1) and WebSocket
+`/ws/workflows/{id}/`, both minimal asyncio clients (bench/subscribers.py). The subscribers run in
 BENCH_EVENTS_CLIENTS child processes (asyncio, default 2); this process emits EVENTS events
-through the ORM, INTERVAL apart, each in its own `transaction.atomic()`. All clocks are this
-machine's.
+(default 200, 20 s) through the ORM, INTERVAL apart, each in its own `transaction.atomic()`. All
+clocks are this machine's.
 
 Every subscriber must receive every event exactly once, in id order: delivered %, duplicates and
 out-of-order counts are printed with p50/p99/max. So that the figures say where the time goes

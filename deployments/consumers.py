@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import close_old_connections, connections
 
 from deployments.feeds import Batch, Listener, listen, newest_event_id, topic_scope
-from kubeorch.ws_auth import stream_user
+from kubeorch.stream_auth import stream_user
 from workflows.models import Workflow
 from workflows.workflow_events import workflow_topic
 
@@ -70,7 +70,7 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
 def _open(scope: dict[str, Any], workflow_id: int) -> tuple[int, int]:
     """(close code, 0 when allowed; where the stream starts) in one database trip, in the
     thread pool: connects queue behind each other in the one sync thread, and Daphne drops a
-    handshake that takes too long. Authenticated here (kubeorch.ws_auth), not by channels'
+    handshake that takes too long. Authenticated here (kubeorch.stream_auth), not by channels'
     auth middleware: its session wrapper would sit in the path of every message sent."""
     close_old_connections()
     try:

@@ -1,6 +1,6 @@
 """Server-sent event streams of the Event table, a plain ASGI app (routed by kubeorch.asgi):
 `GET /v1/api/workflows/{id}/events` (one workflow) and `GET /api/events` (every team of the
-user). Authentication: `Authorization: Token <key>`, else the session cookie (kubeorch.ws_auth).
+user). Authentication: `Authorization: Token <key>`, else the session cookie (kubeorch.stream_auth).
 
 The table is the source of truth and the channel layer only wakes the process's feed up
 (deployments.feeds): a client that reconnects with Last-Event-ID gets every event after it
@@ -34,7 +34,7 @@ from deployments.feeds import (
     teams_scope,
     topic_scope,
 )
-from kubeorch.ws_auth import header, stream_user
+from kubeorch.stream_auth import header, stream_user
 from workflows.models import Workflow
 from workflows.permissions import visible_teams
 from workflows.workflow_events import workflow_topic

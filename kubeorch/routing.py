@@ -1,6 +1,6 @@
 """WebSocket routes; consumers authenticate and authorize in connect().
 
-The event stream authenticates itself (kubeorch.ws_auth.stream_user, in its one database trip);
+The event stream authenticates itself (kubeorch.stream_auth.stream_user, in its one database trip);
 the terminal gets `scope["user"]` from channels' session and token middleware."""
 
 from channels.auth import AuthMiddlewareStack
@@ -8,7 +8,7 @@ from django.urls import path, re_path
 
 from deployments.consumers import WorkflowEventsConsumer
 from deployments.streams.exec_consumer import ExecConsumer
-from kubeorch.ws_auth import TokenAuthMiddleware
+from kubeorch.stream_auth import TokenAuthMiddleware
 
 websocket_urlpatterns = [
     path("ws/workflows/<int:workflow_id>/", WorkflowEventsConsumer.as_asgi()),
