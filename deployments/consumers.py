@@ -66,7 +66,6 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.base_send({"type": "websocket.send", "text": event.data})
 
 
-
 def _open(scope: dict[str, Any], workflow_id: int) -> tuple[int, int]:
     """(close code, 0 when allowed; where the stream starts) in one database trip, in the
     thread pool: connects queue behind each other in the one sync thread, and Daphne drops a
