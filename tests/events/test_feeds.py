@@ -9,11 +9,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
+from django.db.backends.signals import connection_created
 from rest_framework.authtoken.models import Token
 
 from deployments.events import emit
 from deployments.fanout import get_hub
-from deployments.feeds import Batch, feeds, listen
+from deployments.feeds import Batch, LiveReaders, feeds, listen
 from deployments.sse import topic_scope
 from kubeorch.asgi import application
 from tests.events.sse_client import SSEClient
@@ -181,4 +182,41 @@ async def test_a_broken_stream_is_dropped_and_the_others_go_on(alice, team):
     await asyncio.gather(good_run, return_exceptions=True)
     await asyncio.sleep(0.05)
     assert feeds() == {}
+    await close_db()
+
+
+@sync_to_async
+def open_connections() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
+
+
+async def test_live_reads_keep_their_connections_until_the_last_feed_ends(alice, team):
+    workflow = await make_workflow(alice, team)
+    before = await open_connections()
+    opened: list[object] = []
+
+    def count(sender, connection, **kwargs) -> None:
+        opened.append(connection)
+
+    connection_created.connect(count, weak=False)
+    try:
+        client = SSEClient(f"/v1/api/workflows/{workflow.pk}/events", await token_for(alice))
+        assert await client.connect() == 200
+        for seq in range(6):
+            await publish(workflow, type=f"event.{seq}")
+            assert (await client.next_event())["type"] == f"event.{seq}"
+    finally:
+        connection_created.disconnect(count)
+    # One per stream opened (authorization) and the feed's start, then at most one per
+    # reading thread: not one per event.
+    assert len(opened) <= 2 + LiveReaders.THREADS, len(opened)
+    await client.close()
+    await until(lambda: feeds() == {})
+    async with asyncio.timeout(5):
+        while await open_connections() > before:
+            await asyncio.sleep(0.05)
     await close_db()
