@@ -30,7 +30,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.models import Q
 
 from deployments.events import serialize, team_group, topic_group
@@ -126,6 +126,12 @@ _replay_in_pool = sync_to_async(_replay, thread_sensitive=False)
 
 
 def _read_live(q: Q, after: int) -> list[Encoded]:
+    """A read on this reader thread's kept connection; if that connection died while it idled
+    (a database restart, an idle timeout), once more on a new one."""
+    try:
+        return _read(q, after, None)
+    except DatabaseError:
+        connections.close_all()
     try:
         return _read(q, after, None)
     except Exception:

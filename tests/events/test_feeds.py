@@ -14,7 +14,8 @@ from rest_framework.authtoken.models import Token
 
 from deployments.events import emit
 from deployments.fanout import get_hub
-from deployments.feeds import Batch, LiveReaders, feeds, listen
+from deployments.feeds import BATCH, Batch, LiveReaders, feeds, listen
+from deployments.models import Event
 from deployments.sse import topic_scope
 from kubeorch.asgi import application
 from tests.events.sse_client import SSEClient
@@ -133,14 +134,10 @@ async def test_streams_joining_behind_or_ahead_of_a_busy_feed_miss_nothing(alice
 
 
 def _last_event_id() -> int:
-    from deployments.models import Event
-
     return Event.objects.order_by("-id").values_list("id", flat=True).first()
 
 
 def _event_ids_after(workflow, cursor: int) -> list[int]:
-    from deployments.models import Event
-
     return list(Event.objects.filter(topic=f"workflow:{workflow.pk}", id__gt=cursor)
                 .order_by("id").values_list("id", flat=True))
 
@@ -219,4 +216,35 @@ async def test_live_reads_keep_their_connections_until_the_last_feed_ends(alice,
     async with asyncio.timeout(5):
         while await open_connections() > before:
             await asyncio.sleep(0.05)
+    await close_db()
+
+
+@sync_to_async
+def terminate_reader_sessions() -> int:
+    """Ends the feed readers' kept connections (idle, their last query a live read)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state = 'idle' AND query LIKE %s",
+            [f'%FROM "{Event._meta.db_table}"%LIMIT {BATCH}'],
+        )
+        return int(cursor.fetchone()[0])
+
+
+async def test_a_reader_whose_connection_died_reads_on_a_new_one(alice, team, caplog):
+    workflow = await make_workflow(alice, team)
+    client = SSEClient(f"/v1/api/workflows/{workflow.pk}/events", await token_for(alice))
+    assert await client.connect() == 200
+    for seq in range(LiveReaders.THREADS):  # every reader thread holds its connection now
+        await publish(workflow, type=f"before.{seq}")
+        assert (await client.next_event())["type"] == f"before.{seq}"
+    assert await terminate_reader_sessions() == LiveReaders.THREADS
+    for seq in range(LiveReaders.THREADS):
+        await publish(workflow, type=f"after.{seq}")
+        assert (await client.next_event())["type"] == f"after.{seq}"
+    assert "could not read" not in caplog.text, "read again at once, not after a retry pause"
+    await client.close()
     await close_db()
