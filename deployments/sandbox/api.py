@@ -24,7 +24,7 @@ from .errors import (
 from .patch import fields_v1, json_patch, merge_patch, server_side_apply
 from .resources import ResourceType
 from .store import Store
-from .util import Obj, deep, now_iso, suffix_from
+from .util import Obj, deep, load_yaml, now_iso, suffix_from
 from .validation import validate, validate_update
 
 APPLY = "application/apply-patch+yaml"
@@ -230,7 +230,7 @@ class Api:
             raise bad_request("PATCH, application/apply-patch+yaml requests must supply a "
                               "fieldManager")
         try:
-            applied = yaml.safe_load(raw.decode() if raw else "")
+            applied = load_yaml(raw.decode() if raw else "")
         except yaml.YAMLError as exc:
             raise bad_request(f"error decoding YAML: {exc}") from exc
         if not isinstance(applied, dict) or not applied.get("apiVersion") or \

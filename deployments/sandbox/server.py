@@ -26,7 +26,7 @@ from .routing import Route, parse_route
 from .selectors import parse_field_selector, parse_label_selector
 from .store import WatchEvent
 from .tables import to_table
-from .util import Obj, dig
+from .util import Obj, dig, load_yaml
 
 _UNAUTHENTICATED_PATHS = ("/healthz", "/livez", "/readyz")
 
@@ -178,7 +178,7 @@ class Handler(BaseHandler):
             raise unsupported_media_type(content_type)
         try:
             if "yaml" in content_type:
-                return yaml.safe_load(raw.decode())
+                return load_yaml(raw.decode())
             return json.loads(raw or b"null")
         except (ValueError, yaml.YAMLError) as exc:
             raise bad_request(f"error decoding request body: {exc}") from exc

@@ -274,3 +274,42 @@ def test_service_gets_cluster_ip_and_node_port(core: client.CoreV1Api,
                                           {"metadata": {"labels": {"a": "b"}}})
     assert again.spec.cluster_ip == svc.spec.cluster_ip
     assert again.spec.ports[0].node_port == svc.spec.ports[0].node_port
+
+
+@pytest.mark.parametrize(("body", "mode"), [
+    # What kubectl and the kubernetes client send: JSON, as application/apply-patch+yaml.
+    ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"},'
+     ' "data": {"MODE": "json"}}', "json"),
+    # Block YAML, as a person would write it.
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  MODE: yaml\n",
+     "yaml"),
+    # A flow mapping that is YAML but not JSON.
+    ("{apiVersion: v1, kind: ConfigMap, metadata: {name: applied}, data: {MODE: flow}}", "flow"),
+])
+def test_apply_bodies_are_read_as_json_or_yaml(sandbox: SandboxCluster, core: client.CoreV1Api,
+                                               sandbox_namespace: str, body: str,
+                                               mode: str) -> None:
+    response = urllib3.PoolManager(cert_reqs="CERT_NONE").request(
+        "PATCH",
+        f"{sandbox.url}/api/v1/namespaces/{sandbox_namespace}/configmaps/applied"
+        "?fieldManager=test&force=true",
+        body=body.encode(),
+        headers={"Authorization": f"Bearer {sandbox.token}",
+                 "Content-Type": "application/apply-patch+yaml"},
+    )
+    assert response.status in (200, 201), response.data
+    assert core.read_namespaced_config_map("applied", sandbox_namespace).data == {"MODE": mode}
+
+
+def test_an_apply_body_that_is_not_yaml_is_a_400(sandbox: SandboxCluster,
+                                                 sandbox_namespace: str) -> None:
+    response = urllib3.PoolManager(cert_reqs="CERT_NONE").request(
+        "PATCH",
+        f"{sandbox.url}/api/v1/namespaces/{sandbox_namespace}/configmaps/broken"
+        "?fieldManager=test",
+        body=b"{kind: [unclosed",
+        headers={"Authorization": f"Bearer {sandbox.token}",
+                 "Content-Type": "application/apply-patch+yaml"},
+    )
+    assert response.status == 400
+    assert "error decoding YAML" in json.loads(response.data)["message"]
