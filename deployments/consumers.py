@@ -6,13 +6,12 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import close_old_connections, connections
 
-from deployments.feeds import Batch, Listener, listen, newest_event_id, topic_scope
+from deployments.feeds import Batch, Listener, listen, newest_event_id, pool_trip, topic_scope
 from kubeorch.stream_auth import stream_user
 from workflows.models import Workflow
+from workflows.permissions import scoped
 from workflows.workflow_events import workflow_topic
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         workflow_id = self.scope["url_route"]["kwargs"]["workflow_id"]
-        refused, resume_point = await _open_in_pool(self.scope, workflow_id)
+        refused, resume_point = await _open(self.scope, workflow_id)
         if refused:
             await self.close(code=refused)
             return
@@ -66,23 +65,17 @@ class WorkflowEventsConsumer(AsyncJsonWebsocketConsumer):
             await self.base_send({"type": "websocket.send", "text": event.data})
 
 
+@pool_trip
 def _open(scope: dict[str, Any], workflow_id: int) -> tuple[int, int]:
     """(close code, 0 when allowed; where the stream starts) in one database trip, in the
     thread pool: connects queue behind each other in the one sync thread, and Daphne drops a
     handshake that takes too long. Authenticated here (kubeorch.stream_auth), not by channels'
     auth middleware: its session wrapper would sit in the path of every message sent."""
-    close_old_connections()
-    try:
-        user = stream_user(scope, query_token=True)
-        if user is None:
-            return 4401, 0
-        if not Workflow.objects.filter(pk=workflow_id, team__memberships__user=user).exists():
-            return 4404, 0
-        raw = (parse_qs(scope.get("query_string", b"").decode()).get("after") or [""])[0]
-        # Without a resume point a client starts from now, as an SSE client without one.
-        return 0, int(raw) if raw.isdigit() else newest_event_id()
-    finally:
-        connections.close_all()  # keep no connection for a stream that lives for hours
-
-
-_open_in_pool = sync_to_async(_open, thread_sensitive=False)
+    user = stream_user(scope, query_token=True)
+    if user is None:
+        return 4401, 0
+    if not scoped(Workflow.objects.filter(pk=workflow_id), user).exists():
+        return 4404, 0
+    raw = (parse_qs(scope.get("query_string", b"").decode()).get("after") or [""])[0]
+    # Without a resume point a client starts from now, as an SSE client without one.
+    return 0, int(raw) if raw.isdigit() else newest_event_id()

@@ -115,14 +115,22 @@ def _read(q: Q, after: int, upto: int | None) -> list[Encoded]:
     return [encode(serialize(event)) for event in rows.order_by("id")[:BATCH]]
 
 
-def _replay(q: Q, after: int, upto: int) -> list[Encoded]:
-    try:
-        return _read(q, after, upto)
-    finally:
-        connections.close_all()  # this pool thread's own connection: one per replay
+def pool_trip[**P, R](fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """`fn` as one database trip in the default thread pool, on a connection closed after it:
+    a stream lives for hours and must hold no connection meanwhile (CONN_MAX_AGE=0), or 1,000
+    open streams exhaust PostgreSQL's max_connections."""
+
+    def trip(*args: P.args, **kwargs: P.kwargs) -> R:
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return sync_to_async(trip, thread_sensitive=False)
 
 
-_replay_in_pool = sync_to_async(_replay, thread_sensitive=False)
+_replay_in_pool = pool_trip(_read)
 
 
 def _read_live(q: Q, after: int) -> list[Encoded]:
@@ -169,15 +177,7 @@ def newest_event_id() -> int:
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def _newest() -> int:
-    close_old_connections()
-    try:
-        return newest_event_id()
-    finally:
-        connections.close_all()
-
-
-_newest_in_pool = sync_to_async(_newest, thread_sensitive=False)
+_newest_in_pool = pool_trip(newest_event_id)
 
 
 Deliver = Callable[[Batch], Awaitable[None]]

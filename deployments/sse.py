@@ -22,21 +22,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connections
-
 from deployments.feeds import (
     Batch,
     Listener,
     Scope,
     listen,
     newest_event_id,
+    pool_trip,
     teams_scope,
     topic_scope,
 )
 from kubeorch.stream_auth import header, stream_user
 from workflows.models import Workflow
-from workflows.permissions import visible_teams
+from workflows.permissions import scoped, visible_teams
 from workflows.workflow_events import workflow_topic
 
 log = logging.getLogger(__name__)
@@ -71,29 +69,21 @@ def last_event_id(scope: dict[str, Any]) -> int | None:
     return None
 
 
+@pool_trip
 def _open(scope: dict[str, Any], workflow_pk: int | None) -> tuple[int, Scope | None, int]:
     """(HTTP status, what the stream may see, where it starts), in one database trip."""
-    close_old_connections()
-    try:
-        user = stream_user(scope, query_token=False)
-        if user is None:
-            return 401, None, 0
-        if workflow_pk is not None:
-            if not Workflow.objects.filter(pk=workflow_pk, team__memberships__user=user).exists():
-                return 404, None, 0
-            visible = topic_scope(workflow_topic(workflow_pk))
-        else:
-            visible = teams_scope(list(visible_teams(user).values_list("id", flat=True)))
-        resume = last_event_id(scope)
-        # Without a resume point a stream starts now, fixed before it joins its feed.
-        return 200, visible, newest_event_id() if resume is None else resume
-    finally:
-        # A stream lives for hours: keep no connection for it (CONN_MAX_AGE=0), or 1,000
-        # open streams exhaust PostgreSQL's max_connections.
-        connections.close_all()
-
-
-_open_in_pool = sync_to_async(_open, thread_sensitive=False)
+    user = stream_user(scope, query_token=False)
+    if user is None:
+        return 401, None, 0
+    if workflow_pk is not None:
+        if not scoped(Workflow.objects.filter(pk=workflow_pk), user).exists():
+            return 404, None, 0
+        visible = topic_scope(workflow_topic(workflow_pk))
+    else:
+        visible = teams_scope(list(visible_teams(user).values_list("id", flat=True)))
+    resume = last_event_id(scope)
+    # Without a resume point a stream starts now, fixed before it joins its feed.
+    return 200, visible, newest_event_id() if resume is None else resume
 
 ERRORS = {
     401: ("not_authenticated", "Authentication credentials were not provided."),
@@ -124,7 +114,7 @@ async def event_streams(scope: dict[str, Any], receive: Receive, send: Send) -> 
         await _error(send, 405)
         return
     match = WORKFLOW_EVENTS.match(scope["path"])
-    status, visible, cursor = await _open_in_pool(
+    status, visible, cursor = await _open(
         scope, int(match["workflow_pk"]) if match else None
     )
     if visible is None:

@@ -20,14 +20,18 @@ from django.http import parse_cookie
 from rest_framework.authtoken.models import Token
 
 
+def header(scope: dict[str, Any], name: bytes) -> str | None:
+    """A request header's value (`name` in lower case); None if absent."""
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return str(value.decode("latin1"))
+    return None
+
+
 def header_token_key(scope: dict[str, Any]) -> str | None:
     """The key from `Authorization: Token <key>`; None without one."""
-    for name, value in scope.get("headers") or []:
-        if name.lower() == b"authorization":
-            scheme, _, key = value.decode("latin1").strip().partition(" ")
-            if scheme.lower() == "token" and key.strip():
-                return key.strip()
-    return None
+    scheme, _, key = (header(scope, b"authorization") or "").strip().partition(" ")
+    return key.strip() if scheme.lower() == "token" and key.strip() else None
 
 
 def token_key(scope: dict[str, Any]) -> str | None:
@@ -40,12 +44,15 @@ def token_key(scope: dict[str, Any]) -> str | None:
     return keys[0] if keys and keys[0] else None
 
 
+def token_user(key: str) -> Any:
+    """The active user of an API token; None for an unknown key or an inactive user."""
+    token = Token.objects.select_related("user").filter(key=key).first()
+    return token.user if token and token.user.is_active else None
+
+
 @database_sync_to_async
 def user_for_token(key: str) -> Any:
-    token = Token.objects.select_related("user").filter(key=key).first()
-    if token is None or not token.user.is_active:
-        return AnonymousUser()
-    return token.user
+    return token_user(key) or AnonymousUser()
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -58,22 +65,13 @@ class TokenAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-def header(scope: dict[str, Any], name: bytes) -> str | None:
-    """A request header's value (`name` in lower case); None if absent."""
-    for key, value in scope.get("headers") or []:
-        if key.lower() == name:
-            return str(value.decode("latin1"))
-    return None
-
-
 def stream_user(scope: dict[str, Any], *, query_token: bool) -> Any:
     """The token's user, else the session cookie's; None if neither (or inactive). Sync: one
     database trip for the caller's own (authorization included, where a stream's connect
     waits). `query_token` also accepts `?token=` (WebSockets)."""
     key = token_key(scope) if query_token else header_token_key(scope)
     if key is not None:
-        token = Token.objects.select_related("user").filter(key=key).first()
-        return token.user if token and token.user.is_active else None
+        return token_user(key)
     session_key = parse_cookie(header(scope, b"cookie") or "").get(settings.SESSION_COOKIE_NAME)
     if not session_key:
         return None
